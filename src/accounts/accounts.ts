@@ -1,0 +1,83 @@
+// Accounts: who can log in. The id is derived from what the user types (so a login needs one read),
+// the subject (sub) is a random identifier that never changes and reveals nothing.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { keys } from '../store/keys.ts';
+
+export type AccountType = 'citizen' | 'operator' | 'administrator';
+export type PasswordKind = 'activation' | 'administrator' | 'operator' | 'dispositive' | 'personal';
+
+export interface Account {
+  id: string;
+  sub: string;
+  type: AccountType;
+  fiscalCode?: string;
+  memberCode?: string;
+  companyCode?: string;
+  companyName?: string;
+  operatorCode?: string;
+  givenName?: string;
+  familyName?: string;
+  email?: string;
+  phone?: string;
+  disabled?: boolean;
+}
+
+/** What a user types on the identify page, normalised. */
+export type LoginName =
+  | { type: 'citizen'; fiscalCode: string }
+  | { type: 'company'; companyCode: string; operatorCode?: string };
+
+export function accountIdFor(name: LoginName): string {
+  if (name.type === 'citizen') return `C.${name.fiscalCode}`;
+  return name.operatorCode ? `O.${name.companyCode}.${name.operatorCode}` : `A.${name.companyCode}`;
+}
+
+/** The password a login of this account type asks for. */
+export function loginPasswordKind(type: AccountType): PasswordKind {
+  return type === 'citizen' ? 'personal' : type === 'administrator' ? 'administrator' : 'operator';
+}
+
+const FIELDS: (keyof Account)[] = [
+  'sub', 'type', 'fiscalCode', 'memberCode', 'companyCode', 'companyName', 'operatorCode',
+  'givenName', 'familyName', 'email', 'phone',
+];
+
+function fromHash(id: string, h: Record<string, string>): Account | undefined {
+  if (!h.sub || !h.type) return undefined;
+  const account: Account = { id, sub: h.sub, type: h.type as AccountType };
+  for (const f of FIELDS) if (h[f] !== undefined && f !== 'sub' && f !== 'type') (account as unknown as Record<string, string>)[f] = h[f]!;
+  if (h.disabled === '1') account.disabled = true;
+  return account;
+}
+
+export class Accounts {
+  constructor(private readonly redis: Redis) {}
+
+  async findById(id: string): Promise<Account | undefined> {
+    return fromHash(id, await this.redis.hgetall(keys.account(id)));
+  }
+
+  async findBySub(sub: string): Promise<Account | undefined> {
+    const id = await this.redis.get(keys.subject(sub));
+    return id ? this.findById(id) : undefined;
+  }
+
+  /** Creates the account or updates its profile; the sub of an existing account is kept. */
+  async upsert(data: Omit<Account, 'sub'>): Promise<{ account: Account; created: boolean }> {
+    const key = keys.account(data.id);
+    const fresh = randomUUID();
+    // HSETNX makes concurrent imports agree on one sub.
+    const created = (await this.redis.hsetnx(key, 'sub', fresh)) === 1;
+    const sub = created ? fresh : (await this.redis.hget(key, 'sub'))!;
+    const fields: Record<string, string> = {};
+    for (const f of FIELDS) {
+      const v = (data as unknown as Record<string, unknown>)[f];
+      if (typeof v === 'string' && f !== 'sub') fields[f] = v;
+    }
+    fields.disabled = data.disabled ? '1' : '0';
+    await this.redis.hset(key, fields);
+    if (created) await this.redis.set(keys.subject(sub), data.id);
+    return { account: { ...data, sub }, created };
+  }
+}

@@ -1,0 +1,112 @@
+// Builds one IdP process: store, services, steps, provider, and our routes mounted on the provider's
+// Koa app. Cross-cutting concerns are middlewares, in the order listed at the bottom.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { Accounts } from './accounts/accounts.ts';
+import { Passwords } from './accounts/passwords.ts';
+import { Audit } from './audit.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { Engine } from './flow/engine.ts';
+import { Policy } from './flow/policy.ts';
+import { discoverSteps, loadStrings, StepRegistry } from './flow/registry.ts';
+import type { Step } from './flow/step.ts';
+import { errorPage } from './http/error-page.ts';
+import { formBody } from './http/form.ts';
+import { Strings } from './http/i18n.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { Views } from './http/views.ts';
+import { createLogger } from './logger.ts';
+import { createProvider } from './provider.ts';
+import { loadServerKeys } from './server-keys.ts';
+import type { Services } from './services.ts';
+import { openStore, type Store } from './store/redis.ts';
+import { demoRoutes } from './demo/demo-rp.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface IdpOptions {
+  store?: Store;
+  clock?: Clock;
+  logger?: Logger;
+  /** Steps besides those found under interactions/ (tests use this). */
+  extraSteps?: Step[];
+}
+
+export interface Idp {
+  provider: Provider;
+  services: Services;
+  store: Store;
+  listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
+  close(): Promise<void>;
+}
+
+export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<Idp> {
+  const log = opts.logger ?? createLogger(config);
+  const store = opts.store ?? (await openStore(config));
+  const clock = opts.clock ?? systemClock;
+
+  const strings = new Strings();
+  loadStrings(path.join(ROOT, 'views', 'locales'), strings);
+  const steps = new StepRegistry();
+  await discoverSteps(path.join(ROOT, 'interactions'), steps, strings);
+  for (const step of opts.extraSteps ?? []) steps.add(step);
+
+  const views = new Views(ROOT, strings, config.production);
+  const services: Services = {
+    config, log, clock, redis: store.redis, views, steps,
+    accounts: new Accounts(store.redis),
+    passwords: new Passwords(store.redis, config, clock),
+    audit: new Audit(store.redis, config.auditMaxEntries, log),
+    policy: new Policy(config.levels, steps, config.defaultAcr),
+  };
+  const provider = createProvider(services, await loadServerKeys(store.redis, config));
+  const engine = new Engine(provider, services);
+  const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
+
+  const router = new Router();
+  const form = formBody(config.formLimitBytes);
+  router.get('/assets/style.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.body = css;
+  });
+  router.get('/healthz', async (ctx) => {
+    await store.redis.ping();
+    ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
+  });
+  router.get('/interaction/:uid', (ctx) => engine.show(ctx));
+  router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
+  router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
+  if (config.demo) demoRoutes(router, services);
+
+  provider.use(securityHeaders());
+  provider.use(errorPage(views, log));
+  provider.use(router.routes());
+  provider.use(router.allowedMethods({ throw: true }));
+
+  const servers: http.Server[] = [];
+  return {
+    provider, services, store,
+    async listen(port = config.port, host = config.host) {
+      const server = http.createServer(provider.callback());
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const { port: actual } = server.address() as AddressInfo;
+      return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
+    },
+    async close() {
+      await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+      if (!opts.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,213 @@
+// One typed, validated configuration. Sources, later wins: defaults, CONFIG_FILE (JSON), environment.
+// Every setting is listed in SETTINGS with its environment variable, so README's table and the
+// error messages name the same thing.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const passwordKind = z.object({
+  maxFailures: z.number().int().min(1).max(100),
+  minLength: z.number().int().min(1).max(128),
+  maxLength: z.number().int().min(1).max(128),
+  // Character classes that must appear; 'alnum' restricts the whole password to letters and digits.
+  require: z.array(z.enum(['upper', 'lower', 'digit', 'special'])),
+  alnumOnly: z.boolean(),
+  digitsOnly: z.boolean().default(false),
+  expiryDays: z.number().int().min(0).max(3650), // 0: never expires
+});
+export type PasswordKindPolicy = z.infer<typeof passwordKind>;
+
+const level = z.object({
+  acr: z.string().min(1),
+  // Step ids, or a slot name in angle brackets ("<second-factor>") filled by any step of that slot.
+  steps: z.array(z.string().min(1)).min(1),
+});
+export type LevelConfig = z.infer<typeof level>;
+
+const schema = z.object({
+  port: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  issuer: z.url(),
+  production: z.boolean(),
+  redisUrl: z.string().optional(),
+  redisPrefix: z.string().regex(/^[A-Za-z0-9:_-]*$/),
+  trustProxy: z.boolean(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  demo: z.boolean(),
+  importFiles: z.array(z.string()),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+  cookieKeys: z.array(z.string().min(32)).optional(),
+  argon2: z.object({
+    memoryKiB: z.number().int().min(19456),
+    timeCost: z.number().int().min(2),
+    parallelism: z.number().int().min(1).max(16),
+  }),
+  passwords: z.object({
+    activation: passwordKind,
+    administrator: passwordKind,
+    operator: passwordKind,
+    dispositive: passwordKind,
+    personal: passwordKind,
+  }),
+  expiryWarningDays: z.number().int().min(0).max(90),
+  levels: z.array(level).min(1),
+  defaultAcr: z.string().min(1),
+  ttl: z.object({
+    interactionSeconds: z.number().int().min(60).max(86400),
+    sessionSeconds: z.number().int().min(60).max(30 * 86400),
+    idTokenSeconds: z.number().int().min(60).max(86400),
+    accessTokenSeconds: z.number().int().min(60).max(86400),
+    refreshTokenSeconds: z.number().int().min(60).max(365 * 86400),
+  }),
+  formLimitBytes: z.number().int().min(1024).max(1024 * 1024),
+  auditMaxEntries: z.number().int().min(1000),
+});
+export type Config = z.infer<typeof schema>;
+
+const alnum = (min: number, max: number, maxFailures = 7) => ({
+  maxFailures, minLength: min, maxLength: max, require: [] as ('upper' | 'lower' | 'digit' | 'special')[],
+  alnumOnly: true, digitsOnly: false,
+});
+
+export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
+  port: 3000,
+  host: '0.0.0.0',
+  production: false,
+  redisPrefix: 'idp:',
+  trustProxy: false,
+  logLevel: 'info',
+  demo: true,
+  importFiles: [],
+  argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
+  passwords: {
+    activation: { ...alnum(5, 10), expiryDays: 30 },
+    administrator: { ...alnum(8, 10), expiryDays: 0 },
+    operator: { ...alnum(5, 10), expiryDays: 365 },
+    dispositive: { ...alnum(5, 10), expiryDays: 30 },
+    personal: {
+      maxFailures: 7, minLength: 8, maxLength: 128, require: ['upper', 'lower', 'digit', 'special'],
+      alnumOnly: false, digitsOnly: false, expiryDays: 0,
+    },
+  },
+  expiryWarningDays: 7,
+  levels: [
+    { acr: 'urn:idp:loa:1', steps: ['identify', 'password'] },
+    { acr: 'urn:idp:loa:2', steps: ['identify', 'password', '<second-factor>'] },
+    { acr: 'urn:idp:loa:3', steps: ['identify', 'certificate', 'password'] },
+  ],
+  defaultAcr: 'urn:idp:loa:1',
+  ttl: {
+    interactionSeconds: 1800,
+    sessionSeconds: 8 * 3600,
+    idTokenSeconds: 3600,
+    accessTokenSeconds: 600,
+    refreshTokenSeconds: 8 * 3600,
+  },
+  formLimitBytes: 16 * 1024,
+  auditMaxEntries: 1_000_000,
+};
+
+// Environment variable → path in the config and how to read it.
+type Parser = (raw: string) => unknown;
+const int: Parser = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
+const bool: Parser = (raw) => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return raw;
+};
+const str: Parser = (raw) => raw;
+const json: Parser = (raw) => {
+  try { return JSON.parse(raw); } catch { return raw; }
+};
+const list: Parser = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+
+export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }[] = [
+  { env: 'PORT', path: 'port', parse: int, doc: 'HTTP port (default 3000)' },
+  { env: 'HOST', path: 'host', parse: str, doc: 'listen address (default 0.0.0.0)' },
+  { env: 'ISSUER', path: 'issuer', parse: str, doc: 'issuer URL (default http://localhost:$PORT)' },
+  { env: 'IDP_PRODUCTION', path: 'production', parse: bool, doc: 'production mode: no demo data, no /demo (default: true when NODE_ENV=production)' },
+  { env: 'REDIS_URL', path: 'redisUrl', parse: str, doc: 'Redis URL; unset: embedded in-process store (development only)' },
+  { env: 'REDIS_PREFIX', path: 'redisPrefix', parse: str, doc: 'prefix of every Redis key (default idp:)' },
+  { env: 'TRUST_PROXY', path: 'trustProxy', parse: bool, doc: 'trust X-Forwarded-* from a reverse proxy (default false)' },
+  { env: 'LOG_LEVEL', path: 'logLevel', parse: str, doc: 'pino log level (default info)' },
+  { env: 'DEMO', path: 'demo', parse: bool, doc: 'load demo data and serve /demo (default: on outside production)' },
+  { env: 'JWKS', path: 'jwks', parse: json, doc: 'signing keys as a private JWKS (JSON); unset: generated once and kept in Redis' },
+  { env: 'COOKIE_KEYS', path: 'cookieKeys', parse: list, doc: 'cookie signing keys, comma-separated, 32+ chars each; unset: generated once and kept in Redis' },
+  { env: 'ARGON2_MEMORY_KIB', path: 'argon2.memoryKiB', parse: int, doc: 'Argon2id memory in KiB (default and minimum 19456)' },
+  { env: 'ARGON2_TIME_COST', path: 'argon2.timeCost', parse: int, doc: 'Argon2id iterations (default and minimum 2)' },
+  { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
+  { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
+  { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
+  { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
+  { env: 'INTERACTION_TTL', path: 'ttl.interactionSeconds', parse: int, doc: 'seconds a login may take (default 1800)' },
+  { env: 'SESSION_TTL', path: 'ttl.sessionSeconds', parse: int, doc: 'SSO session lifetime in seconds (default 28800)' },
+  { env: 'ACCESS_TOKEN_TTL', path: 'ttl.accessTokenSeconds', parse: int, doc: 'access token lifetime in seconds (default 600)' },
+  { env: 'ID_TOKEN_TTL', path: 'ttl.idTokenSeconds', parse: int, doc: 'ID token lifetime in seconds (default 3600)' },
+  { env: 'REFRESH_TOKEN_TTL', path: 'ttl.refreshTokenSeconds', parse: int, doc: 'refresh token lifetime in seconds (default 28800)' },
+  { env: 'FORM_LIMIT_BYTES', path: 'formLimitBytes', parse: int, doc: 'largest accepted form body (default 16384)' },
+  { env: 'AUDIT_MAX_ENTRIES', path: 'auditMaxEntries', parse: int, doc: 'audit stream retention, in entries (default 1000000)' },
+];
+
+export class ConfigError extends Error {}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (Array.isArray(over) || typeof over !== 'object' || over === null) return over;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+/** Builds the configuration; throws ConfigError naming the setting at fault. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  let merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
+  merged.production = env.NODE_ENV === 'production';
+  delete merged.demo; // derived from production mode unless set explicitly
+  if (env.CONFIG_FILE) {
+    let fileData: unknown;
+    try {
+      fileData = JSON.parse(readFileSync(env.CONFIG_FILE, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`CONFIG_FILE ${env.CONFIG_FILE}: ${(err as Error).message}`);
+    }
+    merged = deepMerge(merged, fileData) as Record<string, unknown>;
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') continue;
+    if (s.path === '*lockout') {
+      for (const kind of Object.keys(DEFAULTS.passwords)) setPath(fromEnv, `passwords.${kind}.maxFailures`, s.parse(raw));
+    } else {
+      setPath(fromEnv, s.path, s.parse(raw));
+    }
+  }
+  merged = deepMerge(merged, fromEnv) as Record<string, unknown>;
+  merged = deepMerge(merged, overrides) as Record<string, unknown>;
+  merged.demo ??= !merged.production;
+  if (merged.issuer === undefined) merged.issuer = `http://localhost:${String(merged.port)}`;
+
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.join('.');
+    const setting = SETTINGS.find((s) => s.path === path || (s.path === '*lockout' && path.endsWith('maxFailures')));
+    const name = setting ? `${setting.env} (${path})` : path || 'configuration';
+    throw new ConfigError(`invalid setting ${name}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  const acrs = new Set(config.levels.map((l) => l.acr));
+  if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
+  if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
+  return config;
+}

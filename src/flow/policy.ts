@@ -1,0 +1,68 @@
+// The policy engine: which level a request gets and which steps reach it. Levels come from the
+// configuration, lowest first; a level is offered only when every step it names is installed.
+import type { LevelConfig } from '../config.ts';
+import type { StepRegistry } from './registry.ts';
+
+export interface AcrRequest {
+  acrValues?: string;                 // the acr_values parameter (voluntary, in order of preference)
+  essential?: string[];               // claims.id_token.acr with essential: true (value or values)
+  clientDefaults?: readonly string[]; // the client's default_acr_values
+}
+
+export type Target = { acr: string } | { error: 'unmet_authentication_requirements'; description: string };
+
+const SLOT = /^<(.+)>$/;
+
+export class Policy {
+  constructor(
+    private readonly levels: LevelConfig[],
+    private readonly registry: StepRegistry,
+    private readonly defaultAcr: string,
+  ) {}
+
+  /** Position of a level, lowest 0; -1 for an unknown acr. */
+  rank(acr: string | undefined): number {
+    return acr === undefined ? -1 : this.levels.findIndex((l) => l.acr === acr);
+  }
+
+  available(acr: string): boolean {
+    const level = this.levels.find((l) => l.acr === acr);
+    return !!level && level.steps.every((entry) => {
+      const slot = SLOT.exec(entry)?.[1];
+      return slot ? this.registry.ofSlot(slot).length > 0 : this.registry.get(entry)?.kind === 'login';
+    });
+  }
+
+  /** The levels this deployment can deliver, for discovery (acr_values_supported). */
+  supported(): string[] {
+    return this.levels.map((l) => l.acr).filter((acr) => this.available(acr));
+  }
+
+  /** The steps (or "<slot>" entries) of a level, in order. */
+  chain(acr: string): string[] {
+    return [...(this.levels.find((l) => l.acr === acr)?.steps ?? [])];
+  }
+
+  /**
+   * The level to reach. An essential acr that cannot be met is an error for the client; voluntary
+   * values we do not know or cannot deliver are passed over (OIDC Core 5.5.1.1).
+   */
+  target(req: AcrRequest): Target {
+    if (req.essential?.length) {
+      const acr = req.essential.find((a) => this.available(a));
+      if (acr) return { acr };
+      return { error: 'unmet_authentication_requirements', description: `none of the requested authentication context classes (${req.essential.join(', ')}) can be satisfied` };
+    }
+    const voluntary = (req.acrValues ?? '').split(' ').filter(Boolean);
+    const pick = voluntary.find((a) => this.available(a)) ?? req.clientDefaults?.find((a) => this.available(a));
+    return { acr: pick ?? this.defaultAcr };
+  }
+
+  /** True when a session at `sessionAcr` is below the level this request needs (step-up). */
+  needsStepUp(sessionAcr: string | undefined, req: AcrRequest): boolean {
+    const t = this.target(req);
+    if (!('acr' in t)) return false; // the error is reported by the interaction
+    if (req.essential?.length) return !req.essential.includes(sessionAcr ?? '');
+    return this.rank(sessionAcr) < this.rank(t.acr);
+  }
+}

@@ -1,0 +1,48 @@
+// Finds the steps: every folder under interactions/ with an index.ts default-exporting a Step, and
+// its locales/<lang>.json strings. Adding a method is adding a folder; nothing here names one.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Step } from './step.ts';
+import type { Strings } from '../http/i18n.ts';
+
+export class StepRegistry {
+  private readonly steps = new Map<string, Step>();
+
+  add(step: Step): void {
+    if (this.steps.has(step.id)) throw new Error(`two steps named ${step.id}`);
+    this.steps.set(step.id, step);
+  }
+
+  get(id: string): Step | undefined {
+    return this.steps.get(id);
+  }
+
+  ofSlot(slot: string): Step[] {
+    return [...this.steps.values()].filter((s) => s.slot === slot && s.kind === 'login');
+  }
+
+  ofKind(kind: Step['kind']): Step[] {
+    return [...this.steps.values()].filter((s) => s.kind === kind);
+  }
+}
+
+export async function discoverSteps(dir: string, registry: StepRegistry, strings: Strings): Promise<void> {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    const folder = path.join(dir, entry.name);
+    const index = path.join(folder, 'index.ts');
+    if (!existsSync(index)) continue;
+    const mod = (await import(pathToFileURL(index).href)) as { default: Step };
+    registry.add(mod.default);
+    loadStrings(path.join(folder, 'locales'), strings);
+  }
+}
+
+export function loadStrings(dir: string, strings: Strings): void {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.json')) continue;
+    strings.add(file.slice(0, -5), JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, string>);
+  }
+}

@@ -1,0 +1,24 @@
+// What the steps and routes share: one object built at start, passed down (no globals).
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Clock } from './clock.ts';
+import type { ScriptedRedis } from './store/scripts.ts';
+import type { Accounts } from './accounts/accounts.ts';
+import type { Passwords } from './accounts/passwords.ts';
+import type { Audit } from './audit.ts';
+import type { Policy } from './flow/policy.ts';
+import type { StepRegistry } from './flow/registry.ts';
+import type { Views } from './http/views.ts';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  redis: ScriptedRedis;
+  accounts: Accounts;
+  passwords: Passwords;
+  audit: Audit;
+  policy: Policy;
+  steps: StepRegistry;
+  views: Views;
+}

@@ -1,0 +1,34 @@
+// Every Redis key the product uses, in one table. Keys that one script or one transaction touches
+// together share a hash tag ({...}) so that Redis Cluster keeps them in one slot. The configured
+// REDIS_PREFIX is added by the client (ioredis keyPrefix) in front of all of these.
+//
+// | key                          | type   | TTL                       | what                                   |
+// | ---------------------------- | ------ | ------------------------- | -------------------------------------- |
+// | acct:{ID}                    | hash   | none                      | an account (citizen, operator, admin)  |
+// | acct:{ID}:cred:KIND          | hash   | none                      | one password: hash, failures, locked…  |
+// | sub:SUB                      | string | none                      | subject → account id                   |
+// | company:{CODE}               | hash   | none                      | a company: name, telematic accounts    |
+// | oidc:MODEL:{ID}              | hash   | the model's expiry        | oidc-provider model (payload, consumed)|
+// | oidc:grant:{GRANT}           | zset   | longest member            | keys issued under a grant, by expiry   |
+// | oidc:uid:{UID}               | string | the session's             | session uid → session id               |
+// | oidc:usercode:{CODE}         | string | the device code's         | user code → device code id             |
+// | flow:{UID}                   | string | the interaction's         | our login-step state of an interaction |
+// | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
+// | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
+// | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
+
+export const keys = {
+  account: (id: string) => `acct:{${id}}`,
+  credential: (id: string, kind: string) => `acct:{${id}}:cred:${kind}`,
+  subject: (sub: string) => `sub:${sub}`,
+  company: (code: string) => `company:{${code}}`,
+  oidc: (model: string, id: string) => `oidc:${model}:{${id}}`,
+  grant: (grantId: string) => `oidc:grant:{${grantId}}`,
+  sessionUid: (uid: string) => `oidc:uid:{${uid}}`,
+  userCode: (code: string) => `oidc:usercode:{${code}}`,
+  flow: (uid: string) => `flow:{${uid}}`,
+  demo: (state: string) => `demo:{${state}}`,
+  jwks: 'keys:jwks',
+  cookieKeys: 'keys:cookies',
+  audit: 'audit',
+} as const;

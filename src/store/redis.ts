@@ -1,0 +1,45 @@
+// The one store code path: an ioredis client against REDIS_URL, or, when it is unset, the embedded
+// in-process store (ioredis-mock, same API, Lua included) for development.
+import { Redis } from 'ioredis';
+import RedisMock from 'ioredis-mock';
+import type { Config } from '../config.ts';
+import { defineScripts, type ScriptedRedis } from './scripts.ts';
+
+export interface Store {
+  redis: ScriptedRedis;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export class StoreUnavailable extends Error {}
+
+/** True for errors that mean Redis could not be reached (fail closed with a 503). */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (err instanceof StoreUnavailable) return true;
+  const msg = err instanceof Error ? err.message : '';
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable/.test(msg);
+}
+
+export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): Promise<Store> {
+  if (!config.redisUrl) {
+    const mock = new RedisMock({ keyPrefix: config.redisPrefix }) as unknown as Redis;
+    return { redis: defineScripts(mock), embedded: true, close: async () => { mock.disconnect(); } };
+  }
+  const redis = new Redis(config.redisUrl, {
+    keyPrefix: config.redisPrefix,
+    lazyConnect: true,
+    // Fail fast instead of queueing while Redis is away: requests get a 503, nothing waits forever.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  redis.on('error', () => { /* reported per request; reconnects on its own */ });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new StoreUnavailable(`cannot reach Redis at REDIS_URL: ${(err as Error).message}`);
+  }
+  return { redis: defineScripts(redis), embedded: false, close: async () => { await redis.quit().catch(() => redis.disconnect()); } };
+}
