@@ -1,0 +1,120 @@
+// Levels of assurance: which acr a request gets, step-up of an existing session, essential acr.
+// loa:2 needs a second factor; until the real ones land, this file installs test steps into the
+// "<second-factor>" slot through the same plugin contract the real ones use.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import * as oidc from 'openid-client';
+import { defineStep, type Step } from '../../src/flow/step.ts';
+import { Browser, formFields } from '../helpers/browser.ts';
+import { CALLBACK, MARIO } from '../helpers/data.ts';
+import { startIdp, type TestIdp } from '../helpers/idp.ts';
+import { authorizationUrl, enterCredentials, exchange, login, relyingParty } from '../helpers/rp.ts';
+
+function codeStep(id: string, code: string, amr: string): Step {
+  return defineStep({
+    id, kind: 'login', slot: 'second-factor', amr: [amr], requiresUser: true,
+    form: z.object({ otp: z.string().max(10) }),
+    async render() { return { view: 'test/helpers/code-page' }; },
+    async action(ctx, f) {
+      if (f.otp === code) return { type: 'success' };
+      return { type: 'failure', page: { view: 'test/helpers/code-page', error: 'password.rejected' } };
+    },
+  }) as Step;
+}
+
+let t: TestIdp;
+let rp: oidc.Configuration;
+
+beforeAll(async () => {
+  t = await startIdp({ options: { extraSteps: [codeStep('test-code', '123456', 'otp')] } });
+  rp = await relyingParty(t.issuer);
+});
+afterAll(async () => t?.close());
+
+describe('requested level', () => {
+  it('advertises only the levels it can deliver', async () => {
+    expect(rp.serverMetadata().acr_values_supported).toEqual(['urn:idp:loa:1', 'urn:idp:loa:2']);
+  });
+
+  it('ignores acr_values it does not know and logs in at the default level', async () => {
+    const tokens = await login(new Browser(t.issuer), rp, MARIO, { acr_values: 'urn:example:unknown' });
+    expect(tokens.claims()!.acr).toBe('urn:idp:loa:1');
+  });
+
+  it('takes the first acr_values it can deliver, in the order given', async () => {
+    const browser = new Browser(t.issuer);
+    const started = await authorizationUrl(rp, { acr_values: 'urn:example:unknown urn:idp:loa:3 urn:idp:loa:2' });
+    const code = await enterCredentials(browser, await browser.go(started.url), MARIO);
+    expect(formFields(code)).toContain('otp');
+    const done = await browser.submit(code, { otp: '123456' });
+    const tokens = await exchange(rp, started, done.left!);
+    expect(tokens.claims()!.acr).toBe('urn:idp:loa:2');
+    expect(tokens.claims()!.amr).toEqual(['pwd', 'otp']);
+  });
+
+  it('answers an essential acr it cannot deliver with unmet_authentication_requirements', async () => {
+    const started = await authorizationUrl(rp, { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'urn:idp:loa:3' } } }) });
+    const page = await new Browser(t.issuer).go(started.url);
+    const cb = new URL(page.left!);
+    expect(cb.href).toContain(CALLBACK);
+    expect(cb.searchParams.get('error')).toBe('unmet_authentication_requirements');
+  });
+
+  it('meets an essential acr it can deliver', async () => {
+    const browser = new Browser(t.issuer);
+    const started = await authorizationUrl(rp, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:idp:loa:2'] } } }) });
+    const code = await enterCredentials(browser, await browser.go(started.url), MARIO);
+    const done = await browser.submit(code, { otp: '123456' });
+    expect((await exchange(rp, started, done.left!)).claims()!.acr).toBe('urn:idp:loa:2');
+  });
+});
+
+describe('step-up', () => {
+  it('re-prompts a loa:1 session for loa:2, keeps the user, and raises acr and amr', async () => {
+    const browser = new Browser(t.issuer);
+    const first = await login(browser, rp, MARIO);
+    expect(first.claims()!.acr).toBe('urn:idp:loa:1');
+
+    const started = await authorizationUrl(rp, { acr_values: 'urn:idp:loa:2' });
+    const page = await browser.go(started.url);
+    expect(page.left).toBeUndefined();
+    // Same user: no identify page, straight to the password.
+    expect(formFields(page)).toContain('password');
+    expect(formFields(page)).not.toContain('fiscal_code');
+    const code = await browser.submit(page, { password: MARIO.password });
+    const wrong = await browser.submit(code, { otp: '000000' });
+    expect(wrong.status).toBe(401);
+    const done = await browser.submit(wrong, { otp: '123456' });
+    const tokens = await exchange(rp, started, done.left!);
+    expect(tokens.claims()!.sub).toBe(first.claims()!.sub);
+    expect(tokens.claims()!.acr).toBe('urn:idp:loa:2');
+    expect(tokens.claims()!.amr).toEqual(['pwd', 'otp']);
+
+    // The session is now at loa:2: a loa:1 or loa:2 request needs no new login.
+    for (const acr of ['urn:idp:loa:1', 'urn:idp:loa:2']) {
+      const again = await browser.go((await authorizationUrl(rp, { acr_values: acr })).url);
+      expect(again.left).toContain(CALLBACK);
+    }
+  });
+});
+
+describe('choice of second factor', () => {
+  let t2: TestIdp;
+  beforeAll(async () => {
+    t2 = await startIdp({ options: { extraSteps: [codeStep('otp', '111111', 'otp'), codeStep('card', '222222', 'swk')] } });
+  });
+  afterAll(async () => t2?.close());
+
+  it('lets the user choose among the second factors offered and records the chosen one in amr', async () => {
+    const rp2 = await relyingParty(t2.issuer);
+    const browser = new Browser(t2.issuer);
+    const started = await authorizationUrl(rp2, { acr_values: 'urn:idp:loa:2' });
+    const choose = await enterCredentials(browser, await browser.go(started.url), MARIO);
+    expect(formFields(choose)).toContain('method');
+    const bad = await browser.submit(choose, { method: 'nope' });
+    expect(bad.status).toBe(400);
+    const code = await browser.submit(bad, { method: 'card' });
+    const done = await browser.submit(code, { otp: '222222' });
+    expect((await exchange(rp2, started, done.left!)).claims()!.amr).toEqual(['pwd', 'swk']);
+  });
+});

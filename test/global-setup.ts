@@ -1,0 +1,68 @@
+// Gives the suite a real Redis: a throwaway redis-server on a free loopback port when the binary is
+// on PATH, else REDIS_URL, else the embedded store (said once, loudly).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext { redisUrl: string; redisKind: string }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server did not open port ${port}`);
+}
+
+export async function startRedisServer(): Promise<{ url: string; stop(): void } | undefined> {
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return undefined;
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-redis-'));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  await waitForPort(port, 10_000);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop() { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+export default async function setup(project: TestProject) {
+  const server = await startRedisServer();
+  if (server) {
+    console.log(`tests: throwaway redis-server at ${server.url}`);
+    project.provide('redisUrl', server.url);
+    project.provide('redisKind', 'redis-server');
+    return () => server.stop();
+  }
+  if (process.env.REDIS_URL) {
+    console.log('tests: Redis at REDIS_URL');
+    project.provide('redisUrl', process.env.REDIS_URL);
+    project.provide('redisKind', 'REDIS_URL');
+    return undefined;
+  }
+  console.log('tests: NO REDIS (no redis-server on PATH, REDIS_URL unset): running on the embedded store; multi-process tests are skipped');
+  project.provide('redisUrl', '');
+  project.provide('redisKind', 'embedded');
+  return undefined;
+}
