@@ -201,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.join('.');
-    const setting = SETTINGS.find((s) => s.path === path || (s.path === '*lockout' && path.endsWith('maxFailures')));
+    const setting = SETTINGS.find((s) => s.path === path || path.startsWith(`${s.path}.`) || (s.path === '*lockout' && path.endsWith('maxFailures')));
     const name = setting ? `${setting.env} (${path})` : path || 'configuration';
     throw new ConfigError(`invalid setting ${name}: ${issue.message}`);
   }

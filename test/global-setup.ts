@@ -48,14 +48,15 @@ export async function startRedisServer(): Promise<{ url: string; stop(): void } 
 }
 
 export default async function setup(project: TestProject) {
-  const server = await startRedisServer();
+  // TEST_STORE=embedded runs the suite on the embedded store, to check that fallback itself.
+  const server = process.env.TEST_STORE === 'embedded' ? undefined : await startRedisServer();
   if (server) {
     console.log(`tests: throwaway redis-server at ${server.url}`);
     project.provide('redisUrl', server.url);
     project.provide('redisKind', 'redis-server');
     return () => server.stop();
   }
-  if (process.env.REDIS_URL) {
+  if (process.env.REDIS_URL && process.env.TEST_STORE !== 'embedded') {
     console.log('tests: Redis at REDIS_URL');
     project.provide('redisUrl', process.env.REDIS_URL);
     project.provide('redisKind', 'REDIS_URL');

@@ -1,18 +1,54 @@
-// Posted forms: parsed only on our own routes (never in front of the provider's endpoints), size-
-// limited, urlencoded only; schema failures become one clear message naming the field.
-import { bodyParser } from '@koa/bodyparser';
+// Posted forms: read only on our own routes (never in front of the provider's endpoints: it would
+// consume the token request's body), size-limited, urlencoded only, decoded strictly. A body a
+// browser could not have sent (broken %-escapes, raw non-ASCII bytes) is refused before any logic.
+import getRawBody from 'raw-body';
 import type Koa from 'koa';
 import { z } from 'zod';
 
+export type FormBody = Record<string, string | string[]>;
+
+export class FormError extends Error {
+  constructor(readonly status: number, readonly key: string) { super(key); }
+}
+
+/** Parses application/x-www-form-urlencoded; repeated names become arrays (which schemas refuse). */
+export function parseUrlEncoded(raw: string): FormBody {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]/.test(raw)) throw new FormError(400, 'error.form_garbled');
+  const out: FormBody = Object.create(null) as FormBody;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+      value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      throw new FormError(400, 'error.form_garbled');
+    }
+    const prev = out[name];
+    out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
 export function formBody(limitBytes: number): Koa.Middleware {
-  const parse = bodyParser({ enableTypes: ['form'], formLimit: limitBytes, encoding: 'utf-8' });
   return async (ctx, next) => {
-    if (!ctx.is('application/x-www-form-urlencoded')) ctx.throw(415, 'error.form_type');
-    return parse(ctx, next);
+    if (!ctx.is('application/x-www-form-urlencoded')) throw new FormError(415, 'error.form_type');
+    let raw: string;
+    try {
+      raw = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('content-length') || undefined, encoding: 'latin1' });
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 400;
+      throw new FormError(status === 413 ? 413 : 400, status === 413 ? 'error.too_large' : 'error.bad_request');
+    }
+    (ctx.request as unknown as { body: FormBody }).body = parseUrlEncoded(raw);
+    return next();
   };
 }
 
-/** A required text field: trimmed, bounded, with a locale key as its message. */
+/** A required text field, bounded, with a locale key as its message. */
 export const field = (max: number, message = 'form.invalid') =>
   z.string({ error: message }).max(max, { error: 'form.too_long' });
 

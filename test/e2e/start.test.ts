@@ -1,0 +1,74 @@
+// `npm start` as a newcomer runs it: embedded store said first, demo data, the /demo relying party.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { realRedis, redisUrl, uniquePrefix } from '../helpers/idp.ts';
+import { runToExit, startServer, type Started } from '../helpers/process.ts';
+
+let server: Started;
+beforeAll(async () => { server = await startServer({}); });
+afterAll(async () => server?.stop());
+
+describe('npm start with no configuration', () => {
+  it('says in its first log line that it runs on the embedded store', () => {
+    expect(JSON.parse(server.lines[0]!).msg).toMatch(/embedded in-process store/);
+  });
+
+  it('lets a newcomer log in through /demo with the demo data and shows the ID token claims', async () => {
+    const browser = new Browser(server.url);
+    const home = await browser.go(`${server.url}/demo`);
+    expect(home.status).toBe(200);
+    expect(home.html).toContain('urn:idp:loa:1');
+    const identify = await browser.go(`${server.url}/demo/login?acr=urn:idp:loa:1`);
+    const password = await browser.submit(identify, { fiscal_code: 'RSSMRA85T10A562S' });
+    const result = await browser.submit(password, { password: 'Secret-123' });
+    expect(result.status).toBe(200);
+    const claims = JSON.parse(result.doc.querySelector('#id-token-claims')!.text) as Record<string, unknown>;
+    expect(claims).toMatchObject({ acr: 'urn:idp:loa:1', amr: ['pwd'] });
+    expect(claims.auth_time).toEqual(expect.any(Number));
+    const userinfo = JSON.parse(result.doc.querySelector('#userinfo')!.text) as Record<string, unknown>;
+    expect(userinfo).toMatchObject({ given_name: 'Mario', family_name: 'Rossi', fiscal_code: 'RSSMRA85T10A562S' });
+  });
+
+  it('serves pages with a strict content security policy and no inline script', async () => {
+    const res = await fetch(`${server.url}/demo`);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(await res.text()).not.toMatch(/<script/i);
+  });
+});
+
+describe('start-up errors', () => {
+  it('stops with the line and field of an invalid --import file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-start-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "citizens": [\n    { "fiscal_code": "nope", "password": "Secret-123" }\n  ]\n}\n');
+    const { code, output } = await runToExit({}, ['--import', file]);
+    expect(code).toBe(1);
+    expect(output).toContain(`cannot start: ${file}:3: citizens[0].fiscal_code: not a valid fiscal code`);
+  });
+
+  it('stops with the setting named when a value is wrong', async () => {
+    const { code, output } = await runToExit({ ARGON2_TIME_COST: '1' }, []);
+    expect(code).toBe(1);
+    expect(output).toMatch(/cannot start: invalid setting ARGON2_TIME_COST/);
+  });
+
+  it('in production mode serves no demo and needs a real Redis', async () => {
+    const { code, output } = await runToExit({ NODE_ENV: 'production' }, []);
+    expect(code).toBe(1);
+    expect(output).toMatch(/production mode needs a real Redis/);
+  });
+
+  it('in production mode on Redis loads no demo data and has no /demo', { skip: !realRedis }, async () => {
+    const prod = await startServer({ NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix() });
+    try {
+      expect(JSON.parse(prod.lines[0]!).msg).toBe('store: Redis');
+      expect((await fetch(`${prod.url}/demo`)).status).toBe(404);
+      expect(prod.lines.some((l) => l.includes('"imported"'))).toBe(false);
+    } finally {
+      await prod.stop();
+    }
+  });
+});

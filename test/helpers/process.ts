@@ -1,0 +1,50 @@
+// Runs `npm start` as a user would, and reads what it prints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../global-setup.ts';
+
+export interface Started { child: ChildProcess; url: string; lines: string[]; stop(): Promise<void> }
+
+export async function startServer(env: Record<string, string | undefined>, args: string[] = []): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    env: { ...process.env, REDIS_URL: '', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const stop = () => new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        lines.push(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+        if (lines[lines.length - 1]!.includes('IdP ready')) resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(Object.assign(new Error(`exited with ${code}: ${lines.join('\n')}`), { lines, code })));
+    setTimeout(() => reject(new Error(`not ready in 30 s: ${lines.join('\n')}`)), 30_000).unref();
+  });
+  return { child, url: `http://127.0.0.1:${port}`, lines, stop };
+}
+
+export async function runToExit(env: Record<string, string | undefined>, args: string[]): Promise<{ code: number | null; output: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    env: { ...process.env, REDIS_URL: '', PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
