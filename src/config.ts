@@ -211,3 +211,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   return config;
 }
+
+/** The configuration table of README.md (a test keeps the two the same). */
+export function settingsTable(): string {
+  const rows = SETTINGS.map((s) => `| \`${s.env}\` | ${s.doc} |`);
+  return ['| variable | meaning (default) |', '| --- | --- |', ...rows].join('\n');
+}

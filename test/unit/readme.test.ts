@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingsTable } from '../../src/config.ts';
+import { ROOT } from '../../src/app.ts';
+
+describe('README', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  it('documents every setting as the code defines it', () => {
+    expect(readme).toContain(settingsTable());
+  });
+  it('gives the two commands', () => {
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm ci && npm test');
+  });
+});
