@@ -42,6 +42,6 @@ export default defineStep({
     if (await ctx.services.passwords.matches(current?.hash, f.new_password)) return reject('change_password.same', 'same');
     await ctx.services.passwords.set(account.id, kind, f.new_password, { mustChange: false });
     await ctx.audit({ event: 'password.change', outcome: 'success', reason: kind, subject: account.id });
-    return { type: 'success', notice: 'change_password.done' };
+    return { type: 'success' };
   },
 });

@@ -55,6 +55,11 @@ export class Engine {
       await this.save(state, details);
       return this.redirectHere(ctx, details.uid);
     }
+    if (cur.kind === 'done' && state.prompt === 'login') {
+      // The "continue" of a notice shown at the end (e.g. a password about to expire).
+      state.notice = undefined;
+      return this.finishLogin(ctx, details, state);
+    }
     if (cur.kind !== 'step') return this.renderCurrent(ctx, details, state);
 
     const { step } = cur;
@@ -81,7 +86,7 @@ export class Engine {
     if (step.kind === 'consent') return this.finish(ctx, details, state, { consent: { grantId: result.grantId } });
 
     const next = await this.current(sctx);
-    if (next.kind === 'done') return this.finishLogin(ctx, details, state);
+    if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state);
     await this.save(state, details);
     return this.redirectHere(ctx, details.uid);
   }
@@ -186,7 +191,12 @@ export class Engine {
   private async renderCurrent(ctx: Koa.Context, details: Details, flow: FlowState): Promise<void> {
     const sctx = await this.context(ctx, details, flow);
     const cur = await this.current(sctx);
-    if (cur.kind === 'done') return flow.prompt === 'login' ? this.finishLogin(ctx, details, flow) : undefined;
+    if (cur.kind === 'done') {
+      if (flow.prompt !== 'login') throw new FlowError(400, 'error.session_not_found');
+      if (!flow.notice) return this.finishLogin(ctx, details, flow);
+      // Something to tell before leaving: a page with a "continue" button that posts the form.
+      return this.renderPage(ctx, flow, { view: 'views/notice', notice: flow.notice.key, noticeParams: flow.notice.params });
+    }
     if (cur.kind === 'choose') return this.renderChoose(ctx, flow, cur.options);
     if (cur.kind === 'none') {
       await this.audit(ctx, details, flow, { event: 'login.method', outcome: 'failure', reason: `no ${cur.reason} configured`, subject: flow.identified?.accountId });
