@@ -28,6 +28,10 @@ import { loadServerKeys } from './server-keys.ts';
 import type { Services } from './services.ts';
 import { openStore, type Store } from './store/redis.ts';
 import { demoRoutes } from './demo/demo-rp.ts';
+import { Sealer } from './crypto/sealed.ts';
+import { keys } from './store/keys.ts';
+import { accountRoutes } from './account/routes.ts';
+import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account/session.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,14 +63,20 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   for (const step of opts.extraSteps ?? []) steps.add(step);
 
   const views = new Views(ROOT, strings, config.production);
+  const serverKeys = await loadServerKeys(store.redis, config);
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
     accounts: new Accounts(store.redis),
     passwords: new Passwords(store.redis, config, clock),
     audit: new Audit(store.redis, config.auditMaxEntries, log),
     policy: new Policy(config.levels, steps, config.defaultAcr),
+    sealer: new Sealer(serverKeys.dataKey),
+    provider: undefined as unknown as Provider, // set just below: the provider needs the services
   };
-  const provider = createProvider(services, await loadServerKeys(store.redis, config));
+  const provider = createProvider(services, serverKeys);
+  services.provider = provider;
+  // The account pages are a client of this IdP; registered on every start (idempotent).
+  await store.redis.hset(keys.oidc('Client', ACCOUNT_CLIENT_ID), 'payload', JSON.stringify(accountClientMetadata(config.issuer)));
   const engine = new Engine(provider, services);
   const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 
@@ -84,6 +94,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
+  accountRoutes(router, services, steps.accountPlugins);
   if (config.demo) demoRoutes(router, services);
 
   provider.use(securityHeaders());

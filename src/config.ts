@@ -3,6 +3,7 @@
 // error messages name the same thing.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseDataKey } from './crypto/sealed.ts';
 
 const passwordKind = z.object({
   maxFailures: z.number().int().min(1).max(100),
@@ -36,6 +37,7 @@ const schema = z.object({
   importFiles: z.array(z.string()),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
   cookieKeys: z.array(z.string().min(32)).optional(),
+  dataKey: z.string().refine((v) => parseDataKey(v) !== undefined, { error: '32 bytes, as 64 hex digits or base64' }).optional(),
   argon2: z.object({
     memoryKiB: z.number().int().min(19456),
     timeCost: z.number().int().min(2),
@@ -133,6 +135,7 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'DEMO', path: 'demo', parse: bool, doc: 'load demo data and serve /demo (default: on outside production)' },
   { env: 'JWKS', path: 'jwks', parse: json, doc: 'signing keys as a private JWKS (JSON); unset: generated once and kept in Redis' },
   { env: 'COOKIE_KEYS', path: 'cookieKeys', parse: list, doc: 'cookie signing keys, comma-separated, 32+ chars each; unset: generated once and kept in Redis' },
+  { env: 'DATA_KEY', path: 'dataKey', parse: str, doc: 'key that encrypts secrets at rest (TOTP secrets, card tables, documents): 32 bytes as hex or base64; required in production, else generated once and kept in Redis' },
   { env: 'ARGON2_MEMORY_KIB', path: 'argon2.memoryKiB', parse: int, doc: 'Argon2id memory in KiB (default and minimum 19456)' },
   { env: 'ARGON2_TIME_COST', path: 'argon2.timeCost', parse: int, doc: 'Argon2id iterations (default and minimum 2)' },
   { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const acrs = new Set(config.levels.map((l) => l.acr));
   if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
+  if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;
 }
 

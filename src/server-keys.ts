@@ -5,10 +5,12 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { keys } from './store/keys.ts';
+import { parseDataKey } from './crypto/sealed.ts';
 
 export interface ServerKeys {
   jwks: { keys: Record<string, unknown>[] };
   cookieKeys: string[];
+  dataKey: Buffer;
   generated: boolean;
 }
 
@@ -31,10 +33,16 @@ async function keep<T>(redis: Redis, key: string, make: () => Promise<T>): Promi
   return { value: JSON.parse((await redis.get(key))!) as T, generated: false };
 }
 
-export async function loadServerKeys(redis: Redis, config: Pick<Config, 'jwks' | 'cookieKeys'>): Promise<ServerKeys> {
+export async function loadServerKeys(redis: Redis, config: Pick<Config, 'jwks' | 'cookieKeys' | 'dataKey'>): Promise<ServerKeys> {
   const jwks = config.jwks ? { value: config.jwks, generated: false } : await keep(redis, keys.jwks, generateJwks);
   const cookieKeys = config.cookieKeys
     ? { value: config.cookieKeys, generated: false }
     : await keep(redis, keys.cookieKeys, async () => [randomBytes(32).toString('base64url')]);
-  return { jwks: jwks.value, cookieKeys: cookieKeys.value, generated: jwks.generated || cookieKeys.generated };
+  const dataKey = config.dataKey
+    ? { value: config.dataKey, generated: false }
+    : await keep(redis, keys.dataKey, async () => randomBytes(32).toString('base64'));
+  return {
+    jwks: jwks.value, cookieKeys: cookieKeys.value, dataKey: parseDataKey(dataKey.value)!,
+    generated: jwks.generated || cookieKeys.generated || dataKey.generated,
+  };
 }

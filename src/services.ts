@@ -9,6 +9,8 @@ import type { Audit } from './audit.ts';
 import type { Policy } from './flow/policy.ts';
 import type { StepRegistry } from './flow/registry.ts';
 import type { Views } from './http/views.ts';
+import type { Sealer } from './crypto/sealed.ts';
+import type Provider from 'oidc-provider';
 
 export interface Services {
   config: Config;
@@ -21,4 +23,8 @@ export interface Services {
   policy: Policy;
   steps: StepRegistry;
   views: Views;
+  /** Encrypts secrets at rest under DATA_KEY. */
+  sealer: Sealer;
+  /** Set once the provider is built (steps and account pages reach oidc-provider through it). */
+  provider: Provider;
 }

@@ -1,13 +1,17 @@
-// Finds the steps: every folder under interactions/ with an index.ts default-exporting a Step, and
-// its locales/<lang>.json strings. Adding a method is adding a folder; nothing here names one.
+// Finds the method folders under interactions/: index.ts default-exports a Step, account.ts an
+// AccountPlugin (its self-service pages), locales/<lang>.json its strings. Adding a method is adding
+// a folder; nothing here names one.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Step } from './step.ts';
 import type { Strings } from '../http/i18n.ts';
+import type { AccountPlugin } from '../account/plugin.ts';
 
 export class StepRegistry {
   private readonly steps = new Map<string, Step>();
+  /** Self-service and administration pages contributed by the method folders. */
+  readonly accountPlugins: AccountPlugin[] = [];
 
   add(step: Step): void {
     if (this.steps.has(step.id)) throw new Error(`two steps named ${step.id}`);
@@ -32,9 +36,9 @@ export async function discoverSteps(dir: string, registry: StepRegistry, strings
     if (!entry.isDirectory()) continue;
     const folder = path.join(dir, entry.name);
     const index = path.join(folder, 'index.ts');
-    if (!existsSync(index)) continue;
-    const mod = (await import(pathToFileURL(index).href)) as { default: Step };
-    registry.add(mod.default);
+    const account = path.join(folder, 'account.ts');
+    if (existsSync(index)) registry.add(((await import(pathToFileURL(index).href)) as { default: Step }).default);
+    if (existsSync(account)) registry.accountPlugins.push(((await import(pathToFileURL(account).href)) as { default: AccountPlugin }).default);
     loadStrings(path.join(folder, 'locales'), strings);
   }
 }

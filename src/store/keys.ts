@@ -13,8 +13,10 @@
 // | oidc:uid:{UID}               | string | the session's             | session uid → session id               |
 // | oidc:usercode:{CODE}         | string | the device code's         | user code → device code id             |
 // | flow:{UID}                   | string | the interaction's         | our login-step state of an interaction |
+// | acct-return:{STATE}          | string | 15 minutes                | account pages: where to go after login |
 // | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
+// | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
 
 export const keys = {
@@ -28,7 +30,9 @@ export const keys = {
   userCode: (code: string) => `oidc:usercode:{${code}}`,
   flow: (uid: string) => `flow:{${uid}}`,
   demo: (state: string) => `demo:{${state}}`,
+  accountReturn: (state: string) => `acct-return:{${state}}`,
   jwks: 'keys:jwks',
   cookieKeys: 'keys:cookies',
+  dataKey: 'keys:data',
   audit: 'audit',
 } as const;

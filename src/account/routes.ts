@@ -1,0 +1,38 @@
+// /account: the user's own page (what they can manage, contributed by the method folders), and the
+// return point of the login or step-up it asks for.
+import type Router from '@koa/router';
+import type { Services } from '../services.ts';
+import { keys } from '../store/keys.ts';
+import { chooseLocale } from '../http/i18n.ts';
+import type { AccountPlugin } from './plugin.ts';
+import { requireAccount, type AccountSession } from './session.ts';
+
+export function renderAccountPage(ctx: import('koa').Context, s: Services, view: string, session: AccountSession | undefined, data: Record<string, unknown> = {}, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  const locale = chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
+  ctx.body = s.views.render(view, locale, { ...data, csrf: session?.csrf, account: session?.account, logout: `${s.config.issuer}/session/end` });
+}
+
+export function accountRoutes(router: Router, s: Services, plugins: AccountPlugin[]): void {
+  router.get('/account', async (ctx) => {
+    const session = await requireAccount(ctx, s);
+    if (!session) return;
+    const links = (await Promise.all(plugins.map((p) => p.links?.(session, s) ?? []))).flat();
+    renderAccountPage(ctx, s, 'views/account', session, { links, acr: session.acr });
+  });
+
+  router.get('/account/cb', async (ctx) => {
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const back = state ? await s.redis.getdel(keys.accountReturn(state)) : null;
+    if (!back) return ctx.throw(400, 'error.session_not_found');
+    if (ctx.query.error) {
+      renderAccountPage(ctx, s, 'views/message', undefined, { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, 403);
+      return;
+    }
+    ctx.redirect(back);
+  });
+
+  for (const plugin of plugins) plugin.routes?.(router, s);
+}

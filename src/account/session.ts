@@ -1,0 +1,67 @@
+// Who is using the self-service and administration pages: the IdP's own SSO session (oidc-provider's
+// Session, in Redis), so these pages need no login of their own. A page that needs a higher level
+// sends the user through a normal authorization request (step-up) and back.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type Koa from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { Services } from '../services.ts';
+import { keys } from '../store/keys.ts';
+
+export const ACCOUNT_CLIENT_ID = 'account';
+
+export function accountClientMetadata(issuer: string) {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: 'Account',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [`${issuer}/account/cb`],
+    post_logout_redirect_uris: [`${issuer}/account`],
+    first_party: true,
+  };
+}
+
+export interface AccountSession {
+  account: Account;
+  acr: string | undefined;
+  amr: string[];
+  authTime: number | undefined;
+  /** Token for this session's forms (HMAC of the session id: nothing to store). */
+  csrf: string;
+}
+
+export async function accountSession(ctx: Koa.Context, s: Services): Promise<AccountSession | undefined> {
+  const session = await s.provider.Session.get(ctx as never);
+  if (!session.accountId) return undefined;
+  const account = await s.accounts.findBySub(session.accountId);
+  if (!account || account.disabled) return undefined;
+  const csrf = s.sealer.mac(String(session.jti), 'account-csrf');
+  return { account, acr: session.acr, amr: session.amr ?? [], authTime: session.loginTs, csrf };
+}
+
+/**
+ * The session when it is at `acr` or above; otherwise the response is a redirect to log in (or step
+ * up) and back to this page, and the result is undefined.
+ */
+export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr): Promise<AccountSession | undefined> {
+  const current = await accountSession(ctx, s);
+  if (current && s.policy.rank(current.acr) >= s.policy.rank(acr)) return current;
+  const state = randomBytes(18).toString('base64url');
+  await s.redis.set(keys.accountReturn(state), ctx.originalUrl.startsWith('/account') ? ctx.originalUrl : '/account', 'EX', 900);
+  // A public client must send PKCE; the code itself is never redeemed: the session is what we use.
+  const challenge = randomBytes(32).toString('base64url');
+  const url = new URL(`${s.config.issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${s.config.issuer}/account/cb`,
+    state, acr_values: acr, code_challenge: challenge, code_challenge_method: 'S256',
+  }).toString();
+  ctx.redirect(url.href);
+  return undefined;
+}
+
+/** Checks the form token of an account page; throws 403 when missing or wrong. */
+export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): void {
+  const sent = (ctx.request as unknown as { body?: Record<string, unknown> }).body?.csrf;
+  const a = Buffer.from(typeof sent === 'string' ? sent : '');
+  const b = Buffer.from(session.csrf);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) ctx.throw(403, 'error.csrf');
+}
