@@ -7,6 +7,7 @@ import { Browser } from '../helpers/browser.ts';
 import { realRedis, redisUrl, uniquePrefix } from '../helpers/idp.ts';
 import { runToExit, startServer, type Started } from '../helpers/process.ts';
 
+const KEY = '11'.repeat(32);
 let server: Started;
 beforeAll(async () => { server = await startServer({}); });
 afterAll(async () => server?.stop());
@@ -56,13 +57,15 @@ describe('start-up errors', () => {
   });
 
   it('in production mode serves no demo and needs a real Redis', async () => {
-    const { code, output } = await runToExit({ NODE_ENV: 'production' }, []);
+    const { code, output } = await runToExit({ NODE_ENV: 'production', DATA_KEY: KEY }, []);
     expect(code).toBe(1);
     expect(output).toMatch(/production mode needs a real Redis/);
+    const noKey = await runToExit({ NODE_ENV: 'production' }, []);
+    expect(noKey.output).toMatch(/invalid setting DATA_KEY \(dataKey\): required in production/);
   });
 
   it('in production mode on Redis loads no demo data and has no /demo', { skip: !realRedis }, async () => {
-    const prod = await startServer({ NODE_ENV: 'production', REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix() });
+    const prod = await startServer({ NODE_ENV: 'production', DATA_KEY: KEY, REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix() });
     try {
       expect(JSON.parse(prod.lines[0]!).msg).toBe('store: Redis');
       expect((await fetch(`${prod.url}/demo`)).status).toBe(404);

@@ -12,8 +12,11 @@ describe('configuration', () => {
   });
   it('derives the issuer from PORT and turns the demo off in production', () => {
     expect(loadConfig({ PORT: '4000' }).issuer).toBe('http://localhost:4000');
-    expect(loadConfig({ NODE_ENV: 'production' }).demo).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', DEMO: '1' }).demo).toBe(true);
+    const key = '22'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', DATA_KEY: key }).demo).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', DATA_KEY: key, DEMO: '1' }).demo).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATA_KEY/);
+    expect(() => loadConfig({ DATA_KEY: 'nope' })).toThrow(/DATA_KEY/);
   });
   it('stops with a message naming the setting', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT \(port\)/);
