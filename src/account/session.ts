@@ -65,3 +65,14 @@ export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): voi
   const b = Buffer.from(session.csrf);
   if (a.length !== b.length || !timingSafeEqual(a, b)) ctx.throw(403, 'error.csrf');
 }
+
+/** The session when its user has `role` (after requireAccount); otherwise a 403 and an audit event. */
+export async function requireRole(ctx: Koa.Context, s: Services, role: string, acr?: string): Promise<AccountSession | undefined> {
+  const session = await requireAccount(ctx, s, acr);
+  if (!session) return undefined;
+  if (!session.account.roles?.includes(role)) {
+    await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `needs role ${role}`, actor: session.account.id, subject: ctx.path, ip: ctx.ip });
+    ctx.throw(403, 'error.forbidden');
+  }
+  return session;
+}

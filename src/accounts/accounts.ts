@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { keys } from '../store/keys.ts';
 
 export type AccountType = 'citizen' | 'operator' | 'administrator';
-export type PasswordKind = 'activation' | 'administrator' | 'operator' | 'dispositive' | 'personal';
+export const PASSWORD_KINDS = ['activation', 'administrator', 'operator', 'dispositive', 'personal'] as const;
+export type PasswordKind = (typeof PASSWORD_KINDS)[number];
 
 export interface Account {
   id: string;
@@ -21,6 +22,8 @@ export interface Account {
   email?: string;
   phone?: string;
   disabled?: boolean;
+  /** Extra roles, e.g. 'backoffice' for bank-branch staff. */
+  roles?: string[];
 }
 
 /** What a user types on the identify page, normalised. */
@@ -48,6 +51,7 @@ function fromHash(id: string, h: Record<string, string>): Account | undefined {
   const account: Account = { id, sub: h.sub, type: h.type as AccountType };
   for (const f of FIELDS) if (h[f] !== undefined && f !== 'sub' && f !== 'type') (account as unknown as Record<string, string>)[f] = h[f]!;
   if (h.disabled === '1') account.disabled = true;
+  if (h.roles) account.roles = h.roles.split(',').filter(Boolean);
   return account;
 }
 
@@ -76,6 +80,7 @@ export class Accounts {
       if (typeof v === 'string' && f !== 'sub') fields[f] = v;
     }
     fields.disabled = data.disabled ? '1' : '0';
+    fields.roles = (data.roles ?? []).join(',');
     await this.redis.hset(key, fields);
     if (created) await this.redis.set(keys.subject(sub), data.id);
     return { account: { ...data, sub }, created };

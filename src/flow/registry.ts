@@ -47,6 +47,8 @@ export function loadStrings(dir: string, strings: Strings): void {
   if (!existsSync(dir)) return;
   for (const file of readdirSync(dir)) {
     if (!file.endsWith('.json')) continue;
-    strings.add(file.slice(0, -5), JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, string>);
+    // "it.json", or "<area>.it.json" so that several areas can keep their strings side by side.
+    const locale = file.slice(0, -5).split('.').pop()!;
+    strings.add(locale, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, string>);
   }
 }

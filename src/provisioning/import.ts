@@ -31,6 +31,7 @@ const citizen = z.strictObject({
   email: z.email().optional(),
   phone: code(/^\+[1-9]\d{6,14}$/, 'phone: international format, e.g. +393331234567').optional(),
   member_code: code(/^[A-Za-z0-9]{1,20}$/, 'member_code: 1-20 letters or digits').optional(),
+  roles: z.array(z.enum(['backoffice'])).optional(),
 });
 
 const operator = z.strictObject({
@@ -152,7 +153,7 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
     const id = `C.${c.fiscal_code}`;
     await s.accounts.upsert({
       id, type: 'citizen', fiscalCode: c.fiscal_code, memberCode: c.member_code,
-      givenName: c.given_name, familyName: c.family_name, email: c.email, phone: c.phone,
+      givenName: c.given_name, familyName: c.family_name, email: c.email, phone: c.phone, roles: c.roles,
     });
     await initial(id, 'personal', c.password, c.must_change);
     summary.citizens += 1;

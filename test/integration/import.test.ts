@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImport, ImportError, parseImport } from '../../src/provisioning/import.ts';
-import { runCli } from '../../src/cli.ts';
+import { runCli } from '../../src/cli/main.ts';
 import { keys } from '../../src/store/keys.ts';
 import { TEST_DATA } from '../helpers/data.ts';
 import { realRedis, redisUrl, startIdp, type TestIdp } from '../helpers/idp.ts';

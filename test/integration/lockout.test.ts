@@ -6,7 +6,7 @@ import { Browser, type Page } from '../helpers/browser.ts';
 import { MARIO, OPERATOR } from '../helpers/data.ts';
 import { realRedis, redisUrl, startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, exchange, login, relyingParty } from '../helpers/rp.ts';
-import { runCli } from '../../src/cli.ts';
+import { runCli } from '../../src/cli/main.ts';
 
 let a: TestIdp;
 let b: TestIdp;
@@ -82,7 +82,7 @@ describe('lockout', () => {
     const id = 'O.12345678.MARIO';
     for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(id, 'operator', 'nope');
     expect((await credential(id, 'operator'))?.locked).toBe(true);
-    const run = spawnSync('npx', ['tsx', 'src/cli.ts', 'unlock', '12345678', 'mario'], {
+    const run = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'unlock', '12345678', 'mario'], {
       env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
     });
     expect(run.status).toBe(0);

@@ -1,0 +1,77 @@
+// `npm run idp -- <command>`: administration against the deployment's Redis (REDIS_URL).
+// Commands are modules in src/cli/commands/ and in method folders' cli.ts (see command.ts).
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { openStore, StoreUnavailable, type Store } from '../store/redis.ts';
+import { ImportError } from '../provisioning/import.ts';
+import { UsageError, type Command } from './command.ts';
+import type { Idp } from '../app.ts';
+
+export { UsageError };
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function loadCommands(): Promise<Map<string, Command>> {
+  const files: string[] = [];
+  const own = path.join(ROOT, 'src', 'cli', 'commands');
+  for (const f of readdirSync(own)) if (f.endsWith('.ts')) files.push(path.join(own, f));
+  const methods = path.join(ROOT, 'interactions');
+  for (const d of readdirSync(methods)) if (existsSync(path.join(methods, d, 'cli.ts'))) files.push(path.join(methods, d, 'cli.ts'));
+  const commands = new Map<string, Command>();
+  for (const file of files.sort()) {
+    const mod = (await import(pathToFileURL(file).href)) as { default: Command | Command[] };
+    for (const c of [mod.default].flat()) commands.set(c.name, c);
+  }
+  return commands;
+}
+
+export async function usage(): Promise<string> {
+  const lines = [...(await loadCommands()).values()].flatMap((c) => c.usage.map((u) => `  ${u}`));
+  return `usage: npm run idp -- <command>\n${lines.join('\n')}\nUSER: a fiscal code, or an 8-digit company code (its administrator) followed by an operator code.`;
+}
+
+/** Runs one command; returns the text to print. Throws UsageError for bad arguments. */
+export async function runCli(argv: string[], config: Config, store: Store): Promise<string> {
+  const commands = await loadCommands();
+  const name = argv[0];
+  const command = name ? commands.get(name) : undefined;
+  if (!command) throw new UsageError(name ? `unknown command: ${name}` : 'no command');
+  const { values, positionals } = parseArgs({
+    args: argv.slice(1), allowPositionals: true,
+    options: { json: { type: 'boolean' }, ...command.options },
+  });
+  let idp: Promise<Idp> | undefined;
+  const ctx = {
+    config,
+    // Only the commands that need the whole IdP pay for building it.
+    idp: () => (idp ??= import('../app.ts').then(({ createIdp }) => createIdp(config, { store }))),
+  };
+  return command.run(positionals, values as Record<string, string | boolean | string[] | undefined>, ctx);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, { logLevel: process.env.LOG_LEVEL ?? 'warn', demo: false });
+  const store = await openStore(config);
+  if (store.embedded) {
+    await store.close();
+    throw new ConfigError('REDIS_URL is unset: the CLI works on the deployment\'s Redis; set REDIS_URL');
+  }
+  try {
+    console.log(await runCli(process.argv.slice(2), config, store));
+  } finally {
+    await store.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch(async (err: unknown) => {
+    if (err instanceof UsageError) console.error(`${err.message}\n${await usage()}`);
+    else if (err instanceof ConfigError || err instanceof StoreUnavailable || err instanceof ImportError) console.error(err.message);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${(err as Error).message}\n${await usage()}`);
+    else console.error(err);
+    process.exit(2);
+  });
+}
