@@ -12,7 +12,7 @@ import { Accounts } from './accounts/accounts.ts';
 import { Passwords } from './accounts/passwords.ts';
 import { Audit } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { Engine } from './flow/engine.ts';
 import { Policy } from './flow/policy.ts';
 import { discoverSteps, loadStrings, StepRegistry } from './flow/registry.ts';
@@ -73,6 +73,11 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
   };
+  const problems = services.policy.problems();
+  if (problems.length) {
+    if (!opts.store) await store.close();
+    throw new ConfigError(`invalid setting levels: ${problems.join('; ')}`);
+  }
   const provider = createProvider(services, serverKeys);
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).

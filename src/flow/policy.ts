@@ -33,6 +33,21 @@ export class Policy {
     });
   }
 
+  /** Problems in the level table (a step that needs a user placed before any step that identifies). */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const level of this.levels) {
+      let identified = false;
+      for (const entry of level.steps) {
+        const slot = SLOT.exec(entry)?.[1];
+        const steps = slot ? this.registry.ofSlot(slot) : [this.registry.get(entry)].filter((x) => x !== undefined);
+        if (!identified && steps.some((s) => s.requiresUser)) out.push(`level ${level.acr}: ${entry} needs an identified user but comes before any identifying step`);
+        if (steps.some((s) => s.identifies)) identified = true;
+      }
+    }
+    return out;
+  }
+
   /** The levels this deployment can deliver, for discovery (acr_values_supported). */
   supported(): string[] {
     return this.levels.map((l) => l.acr).filter((acr) => this.available(acr));
