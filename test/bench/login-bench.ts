@@ -6,9 +6,12 @@
 // The load client is this process: node:http with keep-alive, a tiny cookie jar, regexes instead of
 // an HTML parser, so that it takes as little CPU as possible away from the provider.
 //
-// Phases: warm-up logins → measured logins → Argon2id verify-only rate in this process (the provider
-// idle) → refresh-token grants. The login target compares the provider's CPU per login with the CPU
-// of one Argon2id verify, the part of a login that cannot be made cheaper.
+// Phases (--phases): warm-up and measured logins (login) → Argon2id verify-only rate in this process,
+// the provider idle (argon) → refresh-token grants (refresh) → the cheapest requests, as a floor
+// (floor) → one user, the provider's CPU read around each request of a login (steps). The login
+// target compares the provider's CPU per login with the CPU of one Argon2id verify, the part of a
+// login that cannot be made cheaper. Exit status: 0 whether or not targets are met, 1 when a login
+// (or a refresh grant) fails or the bench cannot run.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -44,9 +47,11 @@ const { values: opt } = parseArgs({
     'max-logins': { type: 'string', default: '20000' },
     'max-refresh': { type: 'string', default: '200000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh' },
+    phases: { type: 'string', default: 'login,argon,refresh,floor,steps' },
     'cpu-prof': { type: 'boolean', default: false },
-    dev: { type: 'boolean', default: false },
+    production: { type: 'boolean', default: false },
+    'id-token-alg': { type: 'string', default: 'RS256' },
+    'provider-env': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -55,7 +60,11 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh] [--cpu-prof]   (--cpu-prof: V8 profile of the provider, summarised at the end)`);
+       [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256]
+  --cpu-prof         V8 profile of the provider's main thread, summarised at the end (use with --phases)
+  --production       run the provider in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
+  --id-token-alg     the bench client's id_token_signed_response_alg (e.g. ES256: what RSA signing costs)
+  --provider-env K=V an extra environment variable for the provider (repeatable), e.g. UV_THREADPOOL_SIZE=2`);
   process.exit(0);
 }
 
@@ -79,7 +88,7 @@ const MAX_REFRESH = intOpt('max-refresh', 1);
 const CITIZENS = intOpt('citizens', 1);
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['login', 'argon', 'refresh', 'floor', 'steps'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +127,7 @@ function writeBenchData(file: string, codes: string[]): void {
       client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [CALLBACK],
       grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_post',
       first_party: true,
+      ...(opt['id-token-alg'] !== 'RS256' ? { id_token_signed_response_alg: opt['id-token-alg'] } : {}),
     }],
     citizens: codes.map((fiscal_code, i) => ({
       fiscal_code, password: PASSWORD, must_change: false, given_name: 'Bench', family_name: `User ${i + 1}`,
@@ -131,6 +141,8 @@ function writeBenchData(file: string, codes: string[]): void {
 // Processes: redis-server, provider; /proc accounting.
 
 const cleanups: (() => void | Promise<void>)[] = [];
+/** Set by SIGINT/SIGTERM: the load stops, nothing more is reported, the processes are stopped. */
+let interrupted = false;
 async function cleanup(): Promise<void> {
   while (cleanups.length) {
     try { await cleanups.pop()!(); } catch { /* best effort */ }
@@ -169,6 +181,18 @@ function threadCpuMs(pid: number): { main: number; mainSys: number; others: numb
   return out;
 }
 
+/** Nanoseconds on CPU (schedstat: exact, not in ticks) of the main thread and of the other threads. */
+function threadNs(pid: number): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (tid === String(pid)) out.main += ns; else out.others += ns;
+    } catch { /* thread ended */ }
+  }
+  return out;
+}
+
 /** Whole machine, from /proc/stat: busy and steal time in ms (all CPUs together). */
 function machineCpuMs(): { busy: number; steal: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -199,8 +223,13 @@ function cpuDelta(a: Cpu, b: Cpu): Cpu {
   };
 }
 
+/** Cores used by processes other than the bench's own (provider, redis, this one), per phase. */
+const foreignLoad: { phase: string; cores: number }[] = [];
+
 /** Report lines: CPU per operation of each party, and how busy the machine was. */
 function cpuLines(d: Cpu, ops: number, what: string, cores: number): string[] {
+  const ours = d.provider + (Number.isFinite(d.redis) ? d.redis : 0) + d.self;
+  foreignLoad.push({ phase: `${what}s`, cores: (d.busy - ours) / d.at });
   const per = (ms: number) => fmt(ms / ops, 2);
   const busyCores = (ms: number) => fmt(ms / d.at, 2);
   return [
@@ -286,10 +315,15 @@ async function startProvider(redisUrl: string, dataFile: string, profDir?: strin
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development',
     REDIS_URL: redisUrl, REDIS_PREFIX: 'bench:', PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer,
-    DEMO: '0', LOG_LEVEL: 'warn', IDP_PRODUCTION: opt.dev ? '0' : '1',
-    // Production mode wants its keys from the environment (the rest are generated into Redis).
-    DATA_KEY: randomBytes(32).toString('hex'),
+    DEMO: '0', LOG_LEVEL: 'warn',
+    // --production: production mode (cached templates...), which wants DATA_KEY from the environment.
+    ...(opt.production ? { IDP_PRODUCTION: '1', DATA_KEY: randomBytes(32).toString('hex') } : {}),
   };
+  for (const kv of opt['provider-env'] ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new BenchError(`--provider-env ${kv}: expected NAME=value`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -430,10 +464,22 @@ interface LoginResult { refreshToken?: string }
 
 class BenchError extends Error {}
 
+/** Set during the one-user "steps" phase: the provider's CPU is read around every request. */
+let probe: { pid: number; cpu: Map<string, { main: number; others: number; n: number }> } | undefined;
+
 async function timed(stats: Stats | undefined, label: string, jar: Jar | undefined, method: string, url: string, body?: string, accept?: string): Promise<Res> {
+  const before = probe ? threadNs(probe.pid) : undefined;
   const t0 = performance.now();
   const res = await request(method, url, { body, cookie: jar?.header(new URL(url).pathname), accept });
   stats?.add(label, performance.now() - t0);
+  if (probe && before) {
+    const after = threadNs(probe.pid);
+    let acc = probe.cpu.get(label);
+    if (!acc) probe.cpu.set(label, (acc = { main: 0, others: 0, n: 0 }));
+    acc.main += after.main - before.main;
+    acc.others += after.others - before.others;
+    acc.n += 1;
+  }
   jar?.store(res.setCookie);
   return res;
 }
@@ -457,14 +503,17 @@ async function follow(stats: Stats | undefined, labels: string[], jar: Jar, firs
 function formOf(page: string, field: string, where: string): { action: string; csrf: string } {
   const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!action || !csrf || !page.includes(`name="${field}"`)) {
-    const alert = /role="alert"[^>]*>([^<]*)/.exec(page)?.[1]?.trim();
-    throw new BenchError(`${where}: no form with ${field}${alert ? ` (alert: ${alert})` : ''}: ${page.slice(0, 300)}`);
-  }
+  if (!action || !csrf || !page.includes(`name="${field}"`)) throw new BenchError(`${where}: no form with ${field}: ${excerpt(page)}`);
   return { action: action.replace(/&amp;/g, '&'), csrf };
 }
 
 const b64url = (buf: Buffer) => buf.toString('base64url');
+
+/** What a page says, in short: its alert, else its title, else the start of its text. */
+function excerpt(body: string): string {
+  const pick = (re: RegExp) => re.exec(body)?.[1]?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return pick(/role="alert"[^>]*>([\s\S]*?)<\//) || pick(/<h1[^>]*>([\s\S]*?)<\/h1>/) || body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+}
 
 async function login(issuer: string, ep: Endpoints, fiscalCode: string, stats?: Stats): Promise<LoginResult> {
   const jar = new Jar();
@@ -479,17 +528,17 @@ async function login(issuer: string, ep: Endpoints, fiscalCode: string, stats?: 
 
   const first = await timed(stats, '1 GET /auth', jar, 'GET', auth);
   const identify = await follow(stats, ['2 GET /interaction (identify page)'], jar, first, auth, issuer);
-  if (identify.callback || identify.res.status !== 200) throw new BenchError(`authorize: expected the identify page, got ${identify.res.status} ${identify.callback ?? identify.res.body.slice(0, 300)}`);
+  if (identify.callback || identify.res.status !== 200) throw new BenchError(`authorize: expected the identify page, got ${identify.res.status} ${identify.callback ?? excerpt(identify.res.body)}`);
   const f1 = formOf(identify.res.body, 'fiscal_code', 'identify page');
   const idUrl = new URL(f1.action, identify.url).href;
   const afterId = await timed(stats, '3 POST identify', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode }).toString());
   const pwdPage = await follow(stats, ['4 GET /interaction (password page)'], jar, afterId, idUrl, issuer);
-  if (pwdPage.callback || pwdPage.res.status !== 200) throw new BenchError(`identify: expected the password page, got ${pwdPage.res.status}`);
+  if (pwdPage.callback || pwdPage.res.status !== 200) throw new BenchError(`identify: expected the password page, got ${pwdPage.res.status}: ${pwdPage.callback ?? excerpt(pwdPage.res.body)}`);
   const f2 = formOf(pwdPage.res.body, 'password', 'password page');
   const pwUrl = new URL(f2.action, pwdPage.url).href;
   const afterPw = await timed(stats, '5 POST password', jar, 'POST', pwUrl, new URLSearchParams({ csrf: f2.csrf, password: PASSWORD }).toString());
   const done = await follow(stats, ['6 GET /auth/:uid (resume)', '6b redirect'], jar, afterPw, pwUrl, issuer);
-  if (!done.callback) throw new BenchError(`password: the flow did not reach the callback (${done.res.status} at ${done.url}): ${done.res.body.slice(0, 300)}`);
+  if (!done.callback) throw new BenchError(`password: the flow did not reach the callback (${done.res.status} at ${done.url}): ${excerpt(done.res.body)}`);
 
   const cb = new URL(done.callback).searchParams;
   if (cb.get('error')) throw new BenchError(`callback error: ${cb.get('error')} ${cb.get('error_description') ?? ''}`);
@@ -527,7 +576,7 @@ async function runLoad(concurrency: number, seconds: number, cap: number, task: 
   let firstError: unknown;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async (_, vu) => {
-    while (firstError === undefined && started < cap && performance.now() < deadline) {
+    while (!interrupted && firstError === undefined && started < cap && performance.now() < deadline) {
       const i = started;
       started += 1;
       try {
@@ -598,7 +647,7 @@ const mark = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism();
-  console.log(`bench: ${cores} cores, concurrency ${C}, login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
+  console.log(`bench: ${cores} cores, concurrency ${C}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}, ${(opt['provider-env'] ?? []).map((kv) => `${kv}, `).join('')}login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
 
   let redisUrl: string;
   const redis = await startRedisServer();
@@ -643,10 +692,17 @@ async function main(): Promise<number> {
   // Logins ------------------------------------------------------------------------------------
   let cpuPerLogin = NaN;
   let loginsPerS = NaN;
+  let loginP50 = NaN;
+  let loginP99 = NaN;
   if (PHASES.has('login')) {
     if (WARMUP_SECONDS > 0) {
       const w = await runLoad(C, WARMUP_SECONDS, MAX_LOGINS, async (_vu, i) => { await login(provider.issuer, ep, who(i)); });
-      if (w.firstError) { console.error('bench: a warm-up login failed:', (w.firstError as Error).message ?? w.firstError); return 1; }
+      if (w.firstError) {
+        if (interrupted) return 130;
+        const e = w.firstError;
+        console.error(`bench: a warm-up login failed: ${e instanceof BenchError ? e.message : e instanceof Error ? e.stack : String(e)}`);
+        return 1;
+      }
       console.log(`bench: warm-up: ${w.completed} logins`);
     }
     const stats = new Stats();
@@ -657,18 +713,22 @@ async function main(): Promise<number> {
     const calls = await redisCalls(redisAdmin);
     const providerCpu = cpu.provider;
     if (r.firstError) {
-      console.error(`bench: login failed after ${r.completed} logins: ${(r.firstError as Error).stack ?? String(r.firstError)}`);
+      const e = r.firstError;
+      if (interrupted) return 130;
+      console.error(`bench: login failed after ${r.completed} logins: ${e instanceof BenchError ? e.message : e instanceof Error ? e.stack : String(e)}`);
       failed = true;
     }
     loginsPerS = r.completed / r.elapsedS;
     cpuPerLogin = providerCpu / r.completed;
     const all = stats.all();
+    loginP50 = percentile(all, 50);
+    loginP99 = percentile(all, 99);
     report.push('', `LOGINS (password, code flow + PKCE, ${C} virtual users, ${fmt(r.elapsedS)} s)`);
     report.push(`  logins                         ${r.completed}  (${stats.requests} HTTP requests)`);
     report.push(`  logins/s                       ${fmt(loginsPerS)}`);
     report.push(...cpuLines(cpu, r.completed, 'login', cores));
     report.push(...redisLines(calls0, calls, r.completed, 'login'));
-    report.push(`  latency per request            p50 ${fmt(percentile(all, 50), 2)} ms, p99 ${fmt(percentile(all, 99), 2)} ms`);
+    report.push(`  latency per request            p50 ${fmt(loginP50, 2)} ms, p99 ${fmt(loginP99, 2)} ms`);
     for (const [label, list] of [...stats.latency].sort((a, b) => a[0].localeCompare(b[0]))) {
       report.push(`    ${label.padEnd(36)} n=${String(list.length).padEnd(6)} p50 ${fmt(percentile(list, 50), 2).padStart(7)} ms  p99 ${fmt(percentile(list, 99), 2).padStart(7)} ms`);
     }
@@ -681,12 +741,15 @@ async function main(): Promise<number> {
     const { memoryKiB, timeCost, parallelism } = DEFAULTS.argon2;
     const hashed = await argonHash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: memoryKiB, timeCost, parallelism });
     if (!(await argonVerify(hashed, PASSWORD))) throw new Error('argon2 self-check failed');
+    const cpu0 = cpuSnapshot(provider.pid, redisPid);
     const self0 = process.cpuUsage();
     const faults0 = process.resourceUsage().minorPageFault;
     const r = await runLoad(C, ARGON_SECONDS, Number.MAX_SAFE_INTEGER, async () => {
       if (!(await argonVerify(hashed, PASSWORD))) throw new Error('argon2 verify returned false');
     });
     const self = process.cpuUsage(self0);
+    const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
+    foreignLoad.push({ phase: 'argon2', cores: (cpu.busy - cpu.provider - (Number.isFinite(cpu.redis) ? cpu.redis : 0) - cpu.self) / cpu.at });
     if (r.firstError) throw r.firstError;
     verifiesPerS = r.completed / r.elapsedS;
     cpuPerVerify = (self.user + self.system) / 1000 / r.completed;
@@ -695,7 +758,8 @@ async function main(): Promise<number> {
     report.push('', `ARGON2ID VERIFY (m=${memoryKiB} KiB, t=${timeCost}, p=${parallelism}; ${C} concurrent, ${fmt(r.elapsedS)} s, this process, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'})`);
     report.push(`  verifies                       ${r.completed}`);
     report.push(`  verifies/s                     ${fmt(verifiesPerS)}`);
-    report.push(`  CPU ms per verify              ${fmt(cpuPerVerify, 2)}  (of which kernel ${fmt(kernelPerVerify, 2)}; ${fmt(faultsPerVerify, 0)} page faults per verify; ${fmt((cpuPerVerify * r.completed) / 1000 / r.elapsedS, 2)} cores busy)`);
+    report.push(`  CPU ms per verify              ${fmt(cpuPerVerify, 2)}  (of which kernel ${fmt(kernelPerVerify, 2)}; ${fmt(faultsPerVerify, 0)} page faults per verify)`);
+    report.push(`  cores busy                     this process ${fmt(cpu.self / cpu.at, 2)}, provider (idle) ${fmt(cpu.provider / cpu.at, 2)}, machine ${fmt(cpu.busy / cpu.at, 2)} of ${cores} (steal ${fmt(cpu.steal / cpu.at, 2)})`);
   }
 
   // Refresh-token grants --------------------------------------------------------------------------
@@ -717,6 +781,7 @@ async function main(): Promise<number> {
     const calls = await redisCalls(redisAdmin);
     const providerCpu = cpu.provider;
     if (r.firstError) {
+      if (interrupted) return 130;
       console.error(`bench: refresh grant failed after ${r.completed}: ${(r.firstError as Error).message}`);
       failed = true;
     }
@@ -732,14 +797,61 @@ async function main(): Promise<number> {
     report.push(`  latency per request            p50 ${fmt(percentile(all, 50), 2)} ms, p99 ${fmt(percentile(all, 99), 2)} ms`);
   }
 
+  // Per-request floor: the cheapest requests, to compare a login's 7 requests with ----------------
+  if (PHASES.has('floor') && !failed) {
+    report.push('', `REQUEST FLOOR (${C} virtual users, 2 s each: what any request costs the provider)`);
+    for (const [label, url] of [['GET /healthz (router + Redis PING)', `${provider.issuer}/healthz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
+      const cpu0 = cpuSnapshot(provider.pid, redisPid);
+      const r = await runLoad(C, 2, 1_000_000, async () => {
+        const res = await request('GET', url, { accept: 'application/json' });
+        if (res.status !== 200) throw new BenchError(`${label}: ${res.status}`);
+      });
+      const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
+      if (r.firstError) throw r.firstError;
+      report.push(`  ${label.padEnd(40)} ${fmt(r.completed / r.elapsedS, 0).padStart(6)}/s, provider CPU ms per request ${fmt(cpu.provider / r.completed, 3)} (main thread ${fmt(cpu.main / r.completed, 3)})`);
+    }
+  }
+
+  // CPU per step: one user, so that the provider works on one request at a time -------------------
+  if (PHASES.has('steps') && !failed) {
+    probe = { pid: provider.pid, cpu: new Map() };
+    const stats = new Stats();
+    const r = await runLoad(1, 3, 2000, async (_vu, i) => { await login(provider.issuer, ep, who(i), stats); });
+    const cpu = probe.cpu;
+    probe = undefined;
+    if (r.firstError) throw r.firstError;
+    report.push('', `CPU PER STEP (1 user, ${r.completed} logins; provider CPU while each request was in flight, from schedstat)`);
+    let main = 0;
+    let others = 0;
+    for (const [label, acc] of [...cpu].sort((a, b) => a[0].localeCompare(b[0]))) {
+      main += acc.main / r.completed;
+      others += acc.others / r.completed;
+      report.push(`    ${label.padEnd(36)} main thread ${fmt(acc.main / acc.n / 1e6, 2).padStart(6)} ms, other threads ${fmt(acc.others / acc.n / 1e6, 2).padStart(6)} ms, p50 ${fmt(percentile(stats.latency.get(label) ?? [], 50), 2).padStart(6)} ms`);
+    }
+    report.push(`    ${'sum per login'.padEnd(36)} main thread ${fmt(main / 1e6, 2).padStart(6)} ms, other threads ${fmt(others / 1e6, 2).padStart(6)} ms`);
+  }
+
   // Summary -------------------------------------------------------------------------------------
   const ratio = loginsPerS / verifiesPerS;
   const perCore = cpuPerVerify / cpuPerLogin;
-  report.push('', `SUMMARY (${cores} cores)`);
+  report.push('', `SUMMARY (${cores} cores: os.availableParallelism())`);
+  report.push(`  logins/s                       ${fmt(loginsPerS)}`);
+  report.push(`  provider CPU ms per login      ${fmt(cpuPerLogin, 2)}`);
+  report.push(`  latency per request            p50 ${fmt(loginP50, 2)} ms, p99 ${fmt(loginP99, 2)} ms`);
+  report.push(`  Argon2id verifies/s            ${fmt(verifiesPerS)}`);
+  report.push(`  CPU ms per verify              ${fmt(cpuPerVerify, 2)}`);
   report.push(`  logins/s ÷ verifies/s          ${fmt(ratio, 3)}`);
-  report.push(`  per-core ratio                 ${fmt(perCore, 3)}  (verify CPU ${fmt(cpuPerVerify, 2)} ms ÷ provider CPU ${fmt(cpuPerLogin, 2)} ms per login)`);
-  report.push(`  target login per-core ratio ≥ ${TARGET_LOGIN_RATIO}:      ${Number.isFinite(perCore) ? mark(perCore >= TARGET_LOGIN_RATIO) : 'not measured'}`);
-  report.push(`  target refresh ≥ ${TARGET_REFRESH_PER_CORE_S} grants/core-s:    ${Number.isFinite(grantsPerCoreS) ? mark(grantsPerCoreS >= TARGET_REFRESH_PER_CORE_S) : 'not measured'}  (${fmt(grantsPerCoreS, 0)})`);
+  report.push(`  per-core ratio                 ${fmt(perCore, 3)}  (verify CPU ms ÷ provider CPU ms per login = logins per provider-core-second ÷ verifies per core-second)`);
+  report.push(`  refresh grants/s               ${fmt(grantsPerS)}`);
+  report.push(`  refresh grants per provider-core-second ${fmt(grantsPerCoreS, 0)}`);
+  report.push(`  target: login per-core ratio ≥ ${TARGET_LOGIN_RATIO}            ${Number.isFinite(perCore) ? mark(perCore >= TARGET_LOGIN_RATIO) : 'not measured'}  (${fmt(perCore, 3)})`);
+  report.push(`  target: refresh ≥ ${TARGET_REFRESH_PER_CORE_S} grants per core-second   ${Number.isFinite(grantsPerCoreS) ? mark(grantsPerCoreS >= TARGET_REFRESH_PER_CORE_S) : 'not measured'}  (${fmt(grantsPerCoreS, 0)})`);
+  const busiest = foreignLoad.sort((a, b) => b.cores - a.cores)[0];
+  if (busiest && busiest.cores > 0.25) {
+    report.push('', `  NOTE: other processes on this machine used up to ${fmt(busiest.cores, 2)} cores (during ${busiest.phase}): rates per second`,
+      '  (logins/s, verifies/s, grants/s, their ratio) are unreliable; the per-core figures suffer less.');
+  }
+  if (interrupted) return 130;
   console.log(report.join('\n'));
 
   if (provider.tail.length) console.log(`\nprovider output (last ${provider.tail.length} lines):\n${provider.tail.map((l) => `  ${l}`).join('\n')}`);
@@ -750,11 +862,10 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-let exiting = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    if (exiting) return;
-    exiting = true;
+    if (interrupted) return;
+    interrupted = true;
     console.error(`bench: ${sig}, cleaning up`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -762,6 +873,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 main()
   .catch((err: unknown) => {
+    if (interrupted) return 130;
     console.error('bench: error:', err instanceof BenchError ? err.message : err);
     return 1;
   })
