@@ -24,14 +24,14 @@ import { securityHeaders } from './http/security-headers.ts';
 import { Views } from './http/views.ts';
 import { createLogger } from './logger.ts';
 import { createProvider } from './provider.ts';
+import { saveClient } from './store/oidc-adapter.ts';
 import { loadServerKeys } from './server-keys.ts';
 import type { Services } from './services.ts';
 import { openStore, type Store } from './store/redis.ts';
 import { demoRoutes } from './demo/demo-rp.ts';
 import { Sealer } from './crypto/sealed.ts';
-import { keys } from './store/keys.ts';
 import { accountRoutes } from './account/routes.ts';
-import { ACCOUNT_CLIENT_ID, accountClientMetadata } from './account/session.ts';
+import { accountClientMetadata } from './account/session.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -62,7 +62,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   await discoverSteps(path.join(ROOT, 'interactions'), steps, strings);
   for (const step of opts.extraSteps ?? []) steps.add(step);
 
-  const views = new Views(ROOT, strings, config.production);
+  const views = new Views(ROOT, strings, true);
   const serverKeys = await loadServerKeys(store.redis, config);
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
@@ -81,7 +81,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   const provider = createProvider(services, serverKeys);
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).
-  await store.redis.hset(keys.oidc('Client', ACCOUNT_CLIENT_ID), 'payload', JSON.stringify(accountClientMetadata(config.issuer)));
+  await saveClient(provider, accountClientMetadata(config.issuer));
   const engine = new Engine(provider, services);
   const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 

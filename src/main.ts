@@ -6,7 +6,6 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openStore, StoreUnavailable } from './store/redis.ts';
 import { ImportError } from './provisioning/import.ts';
-import { keys } from './store/keys.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { import: { type: 'string', multiple: true } }, allowPositionals: false });
@@ -23,13 +22,14 @@ async function main(): Promise<void> {
   const { createIdp, ROOT } = await import('./app.ts');
   const { applyImport, readImportFile } = await import('./provisioning/import.ts');
   const { demoClientMetadata } = await import('./demo/demo-rp.ts');
+  const { saveClient } = await import('./store/oidc-adapter.ts');
   const idp = await createIdp(config, { store, logger: log });
   const files = [...(config.demo ? [path.join(ROOT, 'src', 'demo', 'demo-data.json')] : []), ...config.importFiles];
   for (const file of files) {
     const summary = await applyImport(readImportFile(file, idp.services), idp.services, idp.provider);
     log.info({ file, ...summary }, 'imported');
   }
-  if (config.demo) await store.redis.hset(keys.oidc('Client', 'demo'), 'payload', JSON.stringify(demoClientMetadata(config.issuer)));
+  if (config.demo) await saveClient(idp.provider, demoClientMetadata(config.issuer));
   const { url } = await idp.listen();
   log.info({ issuer: config.issuer, listening: url, demo: config.demo ? `${config.issuer}/demo` : undefined }, 'IdP ready');
 

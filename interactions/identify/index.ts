@@ -53,8 +53,9 @@ export default defineStep({
     const known = !!account && !account.disabled;
     ctx.flow.identified = { accountId: known ? id : undefined, name: id, known };
     ctx.flow.loginName = name;
-    // Unknown users go on to the password page like everyone else; the audit log tells them apart.
-    await ctx.audit({ event: 'login.identify', outcome: known ? 'success' : 'failure', reason: known ? undefined : account ? 'disabled' : 'unknown', subject: id });
+    // Unknown users go on to the password page like everyone else; the audit log tells them apart
+    // (a known user's outcome is recorded by the next step, with the same subject).
+    if (!known) await ctx.audit({ event: 'login.identify', outcome: 'failure', reason: account ? 'disabled' : 'unknown', subject: id });
     return { type: 'success' };
   },
 });

@@ -56,6 +56,9 @@ function fromHash(id: string, h: Record<string, string>): Account | undefined {
 }
 
 export class Accounts {
+  // sub → account id never changes once made, so it can be remembered (bounded).
+  private readonly subs = new Map<string, string>();
+
   constructor(private readonly redis: Redis) {}
 
   async findById(id: string): Promise<Account | undefined> {
@@ -63,8 +66,14 @@ export class Accounts {
   }
 
   async findBySub(sub: string): Promise<Account | undefined> {
-    const id = await this.redis.get(keys.subject(sub));
-    return id ? this.findById(id) : undefined;
+    let id = this.subs.get(sub);
+    if (!id) {
+      id = (await this.redis.get(keys.subject(sub))) ?? undefined;
+      if (!id) return undefined;
+      if (this.subs.size >= 10_000) this.subs.clear();
+      this.subs.set(sub, id);
+    }
+    return this.findById(id);
   }
 
   /** Creates the account or updates its profile; the sub of an existing account is kept. */

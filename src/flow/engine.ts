@@ -88,7 +88,8 @@ export class Engine {
     const next = await this.current(sctx);
     if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state);
     await this.save(state, details);
-    return this.redirectHere(ctx, details.uid);
+    // The next page comes in this response (no redirect and second request: half the work).
+    return this.renderCurrent(ctx, details, state);
   }
 
   async abort(ctx: Koa.Context): Promise<void> {

@@ -10,6 +10,7 @@ import type { PasswordKind } from '../accounts/accounts.ts';
 import { isValidFiscalCode } from '../accounts/fiscal-code.ts';
 import { checkPasswordPolicy } from '../accounts/password-policy.ts';
 import { keys } from '../store/keys.ts';
+import { saveClient } from '../store/oidc-adapter.ts';
 
 const code = (re: RegExp, what: string) => z.string().regex(re, { error: what });
 const text = z.string().min(1).max(200);
@@ -146,7 +147,7 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
     await (provider.Client as unknown as { validate(m: unknown): Promise<void> }).validate(metadata).catch((err: Error & { error_description?: string }) => {
       throw new ImportError(`client ${c.client_id}: ${err.error_description ?? err.message}`);
     });
-    await s.redis.hset(keys.oidc('Client', c.client_id), 'payload', JSON.stringify(metadata));
+    await saveClient(provider, metadata);
     summary.clients += 1;
   }
   for (const c of data.citizens) {

@@ -1,8 +1,9 @@
 // oidc-provider's storage adapter over Redis. Each model instance is a hash {payload, consumed}
 // with the model's TTL. Grant-bound tokens are indexed in a sorted set scored by expiry, pruned on
 // every write, so the index stays bounded by the live tokens and revokeByGrantId reaches them all.
+import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { keys } from './keys.ts';
 
 const GRANTABLE = new Set([
@@ -10,58 +11,71 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
 ]);
 
+// Client metadata is read several times per login and changes only by import: kept in memory for a
+// few seconds (an import reaches other processes within CLIENT_CACHE_MS).
+export const CLIENT_CACHE_MS = 5000;
+const CLIENT_CACHE_MAX = 1000;
+
 export function redisAdapterFactory(redis: Redis) {
-  return (name: string): Adapter => new RedisAdapter(name, redis);
+  const clientCache = new Map<string, { payload: AdapterPayload; until: number }>();
+  return (name: string): Adapter => new RedisAdapter(name, redis, name === 'Client' ? clientCache : undefined);
 }
 
 class RedisAdapter implements Adapter {
-  constructor(private readonly name: string, private readonly redis: Redis) {}
+  constructor(
+    private readonly name: string,
+    private readonly redis: Redis,
+    private readonly cache?: Map<string, { payload: AdapterPayload; until: number }>,
+  ) {}
 
   private key(id: string) {
     return keys.oidc(this.name, id);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const key = this.key(id);
-    const tx = this.redis.multi();
-    tx.del(key);
-    tx.hset(key, 'payload', JSON.stringify(payload));
-    if (expiresIn) tx.expire(key, expiresIn);
-    await tx.exec();
-
-    // Secondary indexes live in other slots: written separately (not security counters).
-    const side = this.redis.pipeline();
+    this.cache?.delete(id);
+    // One round trip: the model (atomically, by script) and its indexes (other slots) together.
+    const pipe = this.redis.pipeline() as ChainableCommander & { oidcUpsert(key: string, payload: string, ttl: number): unknown };
+    pipe.oidcUpsert(this.key(id), JSON.stringify(payload), expiresIn ?? 0);
     if (GRANTABLE.has(this.name) && payload.grantId) {
       const grantKey = keys.grant(payload.grantId);
       const now = Date.now();
       const expiresAt = expiresIn ? now + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
-      side.zadd(grantKey, expiresAt, `${this.name}:${id}`);
-      side.zremrangebyscore(grantKey, '-inf', now);
+      pipe.zadd(grantKey, expiresAt, `${this.name}:${id}`);
+      pipe.zremrangebyscore(grantKey, '-inf', now);
       if (expiresIn) {
         // Keep the index as long as its longest-lived member.
-        side.pexpireat(grantKey, expiresAt, 'GT');
-        side.pexpireat(grantKey, expiresAt, 'NX');
+        pipe.pexpireat(grantKey, expiresAt, 'GT');
+        pipe.pexpireat(grantKey, expiresAt, 'NX');
       } else {
-        side.persist(grantKey);
+        pipe.persist(grantKey);
       }
     }
     if (payload.userCode) {
-      side.set(keys.userCode(payload.userCode), id);
-      if (expiresIn) side.expire(keys.userCode(payload.userCode), expiresIn);
+      if (expiresIn) pipe.set(keys.userCode(payload.userCode), id, 'EX', expiresIn);
+      else pipe.set(keys.userCode(payload.userCode), id);
     }
     if (payload.uid) {
-      side.set(keys.sessionUid(payload.uid), id);
-      if (expiresIn) side.expire(keys.sessionUid(payload.uid), expiresIn);
+      if (expiresIn) pipe.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn);
+      else pipe.set(keys.sessionUid(payload.uid), id);
     }
-    if (side.length) await side.exec();
+    const results = await pipe.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const cached = this.cache?.get(id);
+    if (cached && cached.until > Date.now()) return { ...cached.payload };
     const data = await this.redis.hgetall(this.key(id));
     if (!data.payload) return undefined;
     const payload = JSON.parse(data.payload) as AdapterPayload;
     if (data.consumed) payload.consumed = Number(data.consumed);
-    return payload;
+    if (this.cache) {
+      if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
+      this.cache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
+    }
+    return { ...payload };
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -81,6 +95,7 @@ class RedisAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    this.cache?.delete(id);
     await this.redis.del(this.key(id));
   }
 
@@ -95,4 +110,9 @@ class RedisAdapter implements Adapter {
     pipe.del(grantKey);
     await pipe.exec();
   }
+}
+
+/** Stores a client's metadata through the provider's adapter (so cached copies are refreshed). */
+export async function saveClient(provider: Provider, metadata: { client_id: string } & Record<string, unknown>): Promise<void> {
+  await (provider.Client as unknown as { adapter: Adapter }).adapter.upsert(metadata.client_id, metadata);
 }

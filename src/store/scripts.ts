@@ -31,6 +31,16 @@ if v[2] ~= ARGV[1] then return 'stale' end
 redis.call('HSET', KEYS[1], 'failures', '0')
 return 'ok'`,
   },
+  // KEYS[1] an oidc-provider model's hash; ARGV[1] payload JSON, ARGV[2] TTL in seconds (0: none).
+  // Replaces the model in one step (readers never see it half-written).
+  oidcUpsert: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1`,
+  },
 } as const;
 
 export type ScriptName = keyof typeof scripts;
@@ -38,6 +48,7 @@ export type ScriptName = keyof typeof scripts;
 export interface ScriptedRedis extends Redis {
   passwordFailure(key: string, threshold: number): Promise<[number, number]>;
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
+  oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
 }
 
 export function defineScripts(redis: Redis): ScriptedRedis {
