@@ -16,8 +16,8 @@ export function requireStrongAccount(ctx: Koa.Context, s: Services): Promise<Acc
 export async function strongPost(ctx: Koa.Context, s: Services): Promise<AccountSession> {
   const session = await accountSession(ctx, s);
   if (!session) return ctx.throw(403, 'error.forbidden');
-  checkAccountCsrf(ctx, session);
   if (s.policy.rank(session.acr) < s.policy.rank(STRONG_ACR)) return ctx.throw(403, 'error.strong_login');
+  checkAccountCsrf(ctx, session);
   return session;
 }
 
