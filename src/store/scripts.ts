@@ -39,6 +39,8 @@ return 'ok'`,
     numberOfKeys: 1,
     lua: `
 local v = redis.call('HMGET', KEYS[1], 'serial', 'locked', 'challenge', 'used')
+-- a missing field is false (the embedded store gives another nil)
+for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
 if not v[1] then return {'none'} end
 if v[2] == '1' then return {'locked', v[3] or '', v[1]} end
 if v[3] then return {'ok', v[3], v[1]} end
@@ -64,6 +66,8 @@ return {'ok', c, v[1]}`,
     numberOfKeys: 1,
     lua: `
 local v = redis.call('HMGET', KEYS[1], 'serial', 'challenge', 'locked', 'used')
+-- a missing field is false (the embedded store gives another nil)
+for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
 if not v[1] or v[1] ~= ARGV[1] then return {'stale', 0} end
 if v[3] == '1' then return {'locked', 0} end
 if v[2] ~= ARGV[2] then return {'stale', 0} end
@@ -95,6 +99,8 @@ return {'wrong', n}`,
     numberOfKeys: 1,
     lua: `
 local v = redis.call('HMGET', KEYS[1], 'id', 'locked', 'lastStep')
+-- a missing field is false (the embedded store gives another nil)
+for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
 if not v[1] or v[1] ~= ARGV[1] then return {'stale', 0} end
 if v[2] == '1' then return {'locked', 0} end
 local step = tonumber(ARGV[2])
@@ -119,6 +125,8 @@ return {status, n}`,
     numberOfKeys: 1,
     lua: `
 local v = redis.call('HMGET', KEYS[1], 'id', 'lastStep')
+-- a missing field is false (the embedded store gives another nil)
+for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
 if not v[1] or v[1] ~= ARGV[1] then return 'stale' end
 if tonumber(ARGV[2]) <= tonumber(v[2] or '-1') then return 'replay' end
 redis.call('HSET', KEYS[1], 'lastStep', ARGV[2], 'offset', ARGV[3], 'failures', '0', 'locked', '0')
