@@ -62,6 +62,16 @@ const schema = z.object({
   }),
   formLimitBytes: z.number().int().min(1024).max(1024 * 1024),
   auditMaxEntries: z.number().int().min(1000),
+  card: z.object({
+    maxFailures: z.number().int().min(1).max(100),
+    // NIST SP 800-63B look-up secrets: each cell is accepted once; a used-up card must be reprinted.
+    singleUseCells: z.boolean(),
+  }),
+  totp: z.object({
+    maxFailures: z.number().int().min(1).max(100),
+    issuer: z.string().min(1).max(60),
+    resyncSteps: z.number().int().min(1).max(480),
+  }),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -106,6 +116,8 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   },
   formLimitBytes: 16 * 1024,
   auditMaxEntries: 1_000_000,
+  card: { maxFailures: 7, singleUseCells: false },
+  totp: { maxFailures: 7, issuer: 'Bank IdP', resyncSteps: 20 },
 };
 
 // Environment variable → path in the config and how to read it.
@@ -149,6 +161,11 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'REFRESH_TOKEN_TTL', path: 'ttl.refreshTokenSeconds', parse: int, doc: 'refresh token lifetime in seconds (default 28800)' },
   { env: 'FORM_LIMIT_BYTES', path: 'formLimitBytes', parse: int, doc: 'largest accepted form body (default 16384)' },
   { env: 'AUDIT_MAX_ENTRIES', path: 'auditMaxEntries', parse: int, doc: 'audit stream retention, in entries (default 1000000)' },
+  { env: 'CARD_MAX_FAILURES', path: 'card.maxFailures', parse: int, doc: 'consecutive wrong Security Card answers that lock the card (default 7)' },
+  { env: 'CARD_SINGLE_USE_CELLS', path: 'card.singleUseCells', parse: bool, doc: 'NIST SP 800-63B mode: each card cell is accepted once; a card with fewer than two unused cells must be reprinted (default false)' },
+  { env: 'TOTP_MAX_FAILURES', path: 'totp.maxFailures', parse: int, doc: 'consecutive wrong authenticator-app codes that lock the app (default 7)' },
+  { env: 'TOTP_ISSUER', path: 'totp.issuer', parse: str, doc: 'issuer name the authenticator app shows (default Bank IdP)' },
+  { env: 'TOTP_RESYNC_STEPS', path: 'totp.resyncSteps', parse: int, doc: 'how far "synchronise" looks for the app\'s two codes, in 30-second steps either side (default 20)' },
 ];
 
 export class ConfigError extends Error {}

@@ -83,6 +83,11 @@ export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
         if (key === 'accepted_methods' && value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
           throw new Error('accepted_methods must be an array of strings');
         }
+        // The second factors this client accepts, by step id: only installed ones, at least one.
+        const known = s.steps.ofSlot('second-factor').map((step) => step.id);
+        if (key === 'accepted_methods' && Array.isArray(value) && (!value.length || value.some((v) => !known.includes(v as string)))) {
+          throw new Error(`accepted_methods must list one or more of: ${known.join(', ')}`);
+        }
       },
     },
     // First-party clients are ours: their grant is implied, no consent page.

@@ -9,7 +9,19 @@ export interface AccountLink {
   label: string;   // locale key
 }
 
+/** One method's part of the credentials page (/account/credentials). */
+export interface CredentialSection {
+  id: string;                  // element id, e.g. 'card'
+  title: string;               // locale key
+  /** label: locale key; value: shown as it is, or translated when `translate` is set. */
+  facts: { label: string; value: string; translate?: boolean; id?: string }[];
+  actions: AccountLink[];
+}
+
 export interface AccountPlugin {
   links?(session: AccountSession, s: Services): Promise<AccountLink[]>;
   routes?(router: Router, s: Services): void;
+  credentials?(session: AccountSession, s: Services): Promise<CredentialSection | undefined>;
+  /** "Delete mobile credentials" (back to smart card only): removes this method's; true if there was one. */
+  removeMobileCredential?(accountId: string, s: Services): Promise<boolean>;
 }

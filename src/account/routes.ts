@@ -6,6 +6,7 @@ import { keys } from '../store/keys.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import type { AccountPlugin } from './plugin.ts';
 import { requireAccount, type AccountSession } from './session.ts';
+import { credentialsPlugin } from './credentials.ts';
 
 export function renderAccountPage(ctx: import('koa').Context, s: Services, view: string, session: AccountSession | undefined, data: Record<string, unknown> = {}, status = 200): void {
   ctx.status = status;
@@ -15,7 +16,8 @@ export function renderAccountPage(ctx: import('koa').Context, s: Services, view:
   ctx.body = s.views.render(view, locale, { ...data, csrf: session?.csrf, account: session?.account, logout: `${s.config.issuer}/session/end` });
 }
 
-export function accountRoutes(router: Router, s: Services, plugins: AccountPlugin[]): void {
+export function accountRoutes(router: Router, s: Services, methodPlugins: AccountPlugin[]): void {
+  const plugins = [credentialsPlugin(methodPlugins), ...methodPlugins];
   router.get('/account', async (ctx) => {
     const session = await requireAccount(ctx, s);
     if (!session) return;

@@ -18,6 +18,10 @@
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
 // | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
+// | acct:{ID}:card               | hash   | none                      | Security Card: serial, sealed grid, challenge, failures, used cells |
+// | acct:{ID}:totp               | hash   | none                      | authenticator app: sealed secret, last step, offset, failures |
+// | acct:{ID}:totp-pending       | string | 15 minutes                | sealed secret of an enrolment not yet confirmed |
+// | card-dl:{TICKET}             | string | 10 minutes                | one-time ticket to download a just-printed card |
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -35,4 +39,8 @@ export const keys = {
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
   audit: 'audit',
+  card: (id: string) => `acct:{${id}}:card`,
+  totp: (id: string) => `acct:{${id}}:totp`,
+  totpPending: (id: string) => `acct:{${id}}:totp-pending`,
+  cardDownload: (ticket: string) => `card-dl:{${ticket}}`,
 } as const;

@@ -101,7 +101,7 @@ describe('step-up', () => {
 describe('choice of second factor', () => {
   let t2: TestIdp;
   beforeAll(async () => {
-    t2 = await startIdp({ options: { extraSteps: [codeStep('otp', '111111', 'otp'), codeStep('card', '222222', 'swk')] } });
+    t2 = await startIdp({ options: { extraSteps: [codeStep('otp', '111111', 'otp'), codeStep('test-card', '222222', 'swk')] } });
   });
   afterAll(async () => t2?.close());
 
@@ -113,7 +113,7 @@ describe('choice of second factor', () => {
     expect(formFields(choose)).toContain('method');
     const bad = await browser.submit(choose, { method: 'nope' });
     expect(bad.status).toBe(400);
-    const code = await browser.submit(bad, { method: 'card' });
+    const code = await browser.submit(bad, { method: 'test-card' });
     const done = await browser.submit(code, { otp: '222222' });
     expect((await exchange(rp2, started, done.left!)).claims()!.amr).toEqual(['pwd', 'swk']);
   });

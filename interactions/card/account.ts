@@ -1,0 +1,83 @@
+// Self-service for the Security Card: its line on the credentials page, printing a new card (needs a
+// session at the strong level: the old card, the app or a certificate), and the one-time download.
+import { z } from 'zod';
+import type { AccountPlugin } from '../../src/account/plugin.ts';
+import { accountPage, requestLocale, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
+import { formBody } from '../../src/http/form.ts';
+import type { Services } from '../../src/services.ts';
+import { CARD_SIZES, cardsOf } from './cards.ts';
+import { cardPdf } from './card-pdf.ts';
+
+const printForm = z.object({ csrf: z.string(), size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
+
+export function holderOf(account: { givenName?: string; familyName?: string; fiscalCode?: string; id: string }) {
+  return { name: [account.givenName, account.familyName].filter(Boolean).join(' ') || account.id, id: account.fiscalCode ?? account.id };
+}
+
+export async function renderCard(s: Services, accountId: string, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
+  const account = await s.accounts.findById(accountId);
+  const card = await cardsOf(s).read(accountId);
+  if (!account || !card) return undefined;
+  const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p));
+  return { pdf, serial: card.serial };
+}
+
+const plugin: AccountPlugin = {
+  async credentials(session, s) {
+    const status = await cardsOf(s).status(session.account.id);
+    const facts = status
+      ? [
+          { label: 'card.serial', value: status.serial, id: 'card-serial' },
+          { label: 'card.issued', value: new Date(status.issuedAt).toISOString().slice(0, 10), id: 'card-issued' },
+          { label: 'card.state', value: status.locked ? 'card.state.locked' : 'card.state.active', translate: true, id: 'card-state' },
+          ...(s.config.card.singleUseCells ? [{ label: 'card.unused', value: String(status.unused), id: 'card-unused' }] : []),
+        ]
+      : [{ label: 'card.state', value: 'card.state.none', translate: true, id: 'card-state' }];
+    return { id: 'card', title: 'method.card', facts, actions: [{ href: '/account/card', label: status ? 'card.reprint' : 'card.print' }] };
+  },
+
+  async removeMobileCredential(accountId, s) {
+    return cardsOf(s).remove(accountId);
+  },
+
+  routes(router, s) {
+    router.get('/account/card', async (ctx) => {
+      const session = await requireStrongAccount(ctx, s);
+      if (!session) return;
+      const status = await cardsOf(s).status(session.account.id);
+      accountPage(ctx, s, 'interactions/card/account-print', session, { status, sizes: CARD_SIZES });
+    });
+
+    router.post('/account/card/print', formBody(s.config.formLimitBytes), async (ctx) => {
+      const session = await strongPost(ctx, s);
+      const parsed = printForm.safeParse((ctx.request as unknown as { body: unknown }).body);
+      const cards = cardsOf(s);
+      if (!parsed.success) {
+        const status = await cards.status(session.account.id);
+        return accountPage(ctx, s, 'interactions/card/account-print', session, { status, sizes: CARD_SIZES, errorKey: 'card.size_invalid' }, 400);
+      }
+      const id = session.account.id;
+      const old = await cards.status(id);
+      const card = await cards.issue(id);
+      const ticket = await cards.downloadTicket(id, card.serial, parsed.data.size, requestLocale(ctx));
+      await s.audit.record({ event: 'card.print', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `serial ${card.serial}, ${parsed.data.size}, replaces ${old?.serial ?? 'none'}` });
+      accountPage(ctx, s, 'interactions/card/account-printed', session, { serial: card.serial, href: `/account/card/download/${ticket}` });
+    });
+
+    // The ticket alone authorises the download (it is also used in the middle of a login, before there
+    // is a session): 192 random bits, one use, 10 minutes, and only for the card it was made for.
+    router.get('/account/card/download/:ticket', async (ctx) => {
+      const found = await cardsOf(s).redeem(ctx.params.ticket ?? '');
+      if (!found) return ctx.throw(404, 'error.card_download');
+      const rendered = await renderCard(s, found.accountId, found.size, found.locale);
+      if (!rendered) return ctx.throw(404, 'error.card_download');
+      await s.audit.record({ event: 'card.download', outcome: 'success', subject: found.accountId, ip: ctx.ip, reason: `serial ${rendered.serial}, ${found.size}` });
+      ctx.type = 'application/pdf';
+      ctx.set('cache-control', 'no-store');
+      ctx.set('content-disposition', `attachment; filename="security-card-${rendered.serial}.pdf"`);
+      ctx.body = rendered.pdf;
+    });
+  },
+};
+
+export default plugin;

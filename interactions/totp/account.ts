@@ -1,0 +1,106 @@
+// Self-service for the authenticator app, from a session at the strong level: set it up (QR code and
+// otpauth:// URI, confirmed by the first code), synchronise it (two consecutive codes), remove it.
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import type Koa from 'koa';
+import type { AccountPlugin } from '../../src/account/plugin.ts';
+import { accountPage, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
+import type { AccountSession } from '../../src/account/session.ts';
+import { describeFormError, formBody } from '../../src/http/form.ts';
+import type { Services } from '../../src/services.ts';
+import { code } from './index.ts';
+import { totpOf } from './devices.ts';
+
+const setupForm = z.object({ csrf: z.string(), totp: code });
+const syncForm = z.object({ csrf: z.string(), totp: code, totp_next: code });
+const body = (ctx: Koa.Context) => (ctx.request as unknown as { body: unknown }).body;
+
+async function setupPage(ctx: Koa.Context, s: Services, session: AccountSession, extra: Record<string, unknown> = {}, status = 200) {
+  const devices = totpOf(s);
+  const secret = await devices.pendingSecret(session.account.id);
+  const uri = devices.uri(session.account, secret);
+  const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  const existing = await devices.status(session.account.id);
+  accountPage(ctx, s, 'interactions/totp/account-setup', session, { uri, qr, replaces: !!existing, ...extra }, status);
+}
+
+const plugin: AccountPlugin = {
+  async credentials(session, s) {
+    const status = await totpOf(s).status(session.account.id);
+    if (!status) {
+      return { id: 'totp', title: 'method.totp', facts: [{ label: 'totp.state', value: 'totp.state.none', translate: true, id: 'totp-state' }], actions: [{ href: '/account/totp/setup', label: 'totp.setup' }] };
+    }
+    return {
+      id: 'totp', title: 'method.totp',
+      facts: [
+        { label: 'totp.since', value: new Date(status.createdAt).toISOString().slice(0, 10), id: 'totp-since' },
+        { label: 'totp.state', value: status.locked ? 'totp.state.locked' : 'totp.state.active', translate: true, id: 'totp-state' },
+      ],
+      actions: [
+        { href: '/account/totp/sync', label: 'totp.sync' },
+        { href: '/account/totp/setup', label: 'totp.replace' },
+        { href: '/account/totp/remove', label: 'totp.remove' },
+      ],
+    };
+  },
+
+  async removeMobileCredential(accountId, s) {
+    return totpOf(s).remove(accountId);
+  },
+
+  routes(router, s) {
+    const form = formBody(s.config.formLimitBytes);
+
+    router.get('/account/totp/setup', async (ctx) => {
+      const session = await requireStrongAccount(ctx, s);
+      if (session) await setupPage(ctx, s, session);
+    });
+    router.post('/account/totp/setup', form, async (ctx) => {
+      const session = await strongPost(ctx, s);
+      const parsed = setupForm.safeParse(body(ctx));
+      if (!parsed.success) {
+        const { key, params } = describeFormError(parsed.error);
+        return setupPage(ctx, s, session, { errorKey: key, errorParams: params }, 400);
+      }
+      const id = session.account.id;
+      if (!(await totpOf(s).confirm(id, parsed.data.totp))) {
+        await s.audit.record({ event: 'totp.enrol', outcome: 'failure', reason: 'wrong', actor: id, subject: id, ip: ctx.ip });
+        return setupPage(ctx, s, session, { errorKey: 'totp.setup_rejected' }, 401);
+      }
+      await s.audit.record({ event: 'totp.enrol', outcome: 'success', actor: id, subject: id, ip: ctx.ip });
+      accountPage(ctx, s, 'interactions/totp/account-done', session, { noticeKey: 'totp.setup_done' });
+    });
+
+    router.get('/account/totp/sync', async (ctx) => {
+      const session = await requireStrongAccount(ctx, s);
+      if (session) accountPage(ctx, s, 'interactions/totp/account-sync', session);
+    });
+    router.post('/account/totp/sync', form, async (ctx) => {
+      const session = await strongPost(ctx, s);
+      const parsed = syncForm.safeParse(body(ctx));
+      if (!parsed.success) {
+        const { key, params } = describeFormError(parsed.error);
+        return accountPage(ctx, s, 'interactions/totp/account-sync', session, { errorKey: key, errorParams: params }, 400);
+      }
+      const id = session.account.id;
+      const result = await totpOf(s).resync(id, parsed.data.totp, parsed.data.totp_next);
+      await s.audit.record({ event: 'totp.resync', outcome: result === 'ok' ? 'success' : 'failure', reason: result === 'ok' ? undefined : result, actor: id, subject: id, ip: ctx.ip });
+      if (result !== 'ok') return accountPage(ctx, s, 'interactions/totp/account-sync', session, { errorKey: result === 'none' ? 'totp.none' : 'totp.sync_rejected' }, result === 'none' ? 404 : 401);
+      accountPage(ctx, s, 'interactions/totp/account-done', session, { noticeKey: 'totp.sync_done' });
+    });
+
+    router.get('/account/totp/remove', async (ctx) => {
+      const session = await requireStrongAccount(ctx, s);
+      if (session) accountPage(ctx, s, 'interactions/totp/account-remove', session);
+    });
+    router.post('/account/totp/remove', form, async (ctx) => {
+      const session = await strongPost(ctx, s);
+      const id = session.account.id;
+      const removed = await totpOf(s).remove(id);
+      await s.audit.record({ event: 'totp.remove', outcome: removed ? 'success' : 'info', reason: removed ? undefined : 'none', actor: id, subject: id, ip: ctx.ip });
+      accountPage(ctx, s, 'interactions/totp/account-done', session, { noticeKey: removed ? 'totp.removed' : 'totp.none' });
+    });
+  },
+};
+
+export default plugin;

@@ -1,0 +1,23 @@
+// Back-office commands for the authenticator app: unlock it, or remove it (the user sets it up again).
+import { defineCommand, UsageError } from '../../src/cli/command.ts';
+import { accountIdFromArgs } from '../../src/cli/user-arg.ts';
+import { totpOf } from './devices.ts';
+
+export default defineCommand({
+  name: 'totp',
+  usage: [
+    'totp unlock USER [OPERATOR]             unlock an authenticator app locked by wrong codes',
+    'totp remove USER [OPERATOR]             remove the authenticator app of a user',
+  ],
+  async run(args, values, ctx) {
+    const [sub, ...who] = args;
+    if (sub !== 'unlock' && sub !== 'remove') throw new UsageError('totp: unlock or remove');
+    const id = accountIdFromArgs(who[0], who[1]);
+    const idp = await ctx.idp();
+    const devices = totpOf(idp.services);
+    const done = sub === 'unlock' ? await devices.unlock(id) : await devices.remove(id);
+    if (!done) throw new UsageError(`${who.join(' ')} has no authenticator app`);
+    await idp.services.audit.record({ event: sub === 'unlock' ? 'credential.unlock' : 'totp.remove', outcome: 'success', actor: 'cli', subject: id, reason: 'totp' });
+    return values.json ? JSON.stringify({ [sub === 'unlock' ? 'unlocked' : 'removed']: id, kind: 'totp' }) : `${sub === 'unlock' ? 'unlocked' : 'removed'} the authenticator app of ${who.join(' ')}`;
+  },
+});

@@ -1,0 +1,40 @@
+// Account pages that change credentials need a session at the strong level (a second factor, or a
+// certificate above it). GET pages send the user through a step-up; a POST without it is refused.
+import type Koa from 'koa';
+import type { Services } from '../services.ts';
+import { chooseLocale } from '../http/i18n.ts';
+import { renderAccountPage } from './routes.ts';
+import { accountSession, checkAccountCsrf, requireAccount, type AccountSession } from './session.ts';
+
+export const STRONG_ACR = 'urn:idp:loa:2';
+
+export function requireStrongAccount(ctx: Koa.Context, s: Services): Promise<AccountSession | undefined> {
+  return requireAccount(ctx, s, STRONG_ACR);
+}
+
+/** For a posted form: the session at the strong level with a valid form token, else 403. */
+export async function strongPost(ctx: Koa.Context, s: Services): Promise<AccountSession> {
+  const session = await accountSession(ctx, s);
+  if (!session) return ctx.throw(403, 'error.forbidden');
+  if (s.policy.rank(session.acr) < s.policy.rank(STRONG_ACR)) return ctx.throw(403, 'error.strong_login');
+  checkAccountCsrf(ctx, session);
+  return session;
+}
+
+/** An account page with its messages given as locale keys. */
+export function accountPage(
+  ctx: Koa.Context, s: Services, view: string, session: AccountSession,
+  data: Record<string, unknown> & { errorKey?: string; errorParams?: Record<string, string | number>; noticeKey?: string } = {}, status = 200,
+): void {
+  const locale = chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
+  const { errorKey, errorParams, noticeKey, ...rest } = data;
+  renderAccountPage(ctx, s, view, session, {
+    ...rest,
+    error: errorKey ? s.views.strings.t(locale, errorKey, errorParams) : undefined,
+    notice: noticeKey ? s.views.strings.t(locale, noticeKey) : undefined,
+  }, status);
+}
+
+export function requestLocale(ctx: Koa.Context): string {
+  return chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
+}
