@@ -13,6 +13,7 @@ export default defineStep({
   kind: 'login',
   amr: ['pwd'],
   requiresUser: true,
+  fieldsView: 'interactions/password/fields',
   form,
   async render(ctx) {
     return { view: 'interactions/password/page', data: { who: ctx.flow.identified?.name.replace(/^[A-Z]\./, '').replace('.', ' / ') } };

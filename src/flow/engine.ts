@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import { describeFormError } from '../http/form.ts';
 import { dropFlow, loadFlow, saveFlow } from './state.ts';
-import type { FlowState, Page, Step, StepContext } from './step.ts';
+import type { FlowState, Page, Step, StepContext, StepResult } from './step.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Current =
@@ -70,12 +70,40 @@ export class Engine {
       const { key, params } = describeFormError(parsed.error);
       return this.renderPage(ctx, state, { ...page, error: key, errorParams: params, status: 400 });
     }
-    const result = await step.action(sctx, parsed.data);
+    let result = await step.action(sctx, parsed.data);
+    let done = step;
+    if (result.type === 'success' && step.identifies) {
+      // A page that identifies may carry the next step's fields too (user and password on one
+      // page): when they were filled in, that step is answered in this same request.
+      this.advance(state, step, result);
+      const next = await this.current(await this.refresh(sctx));
+      const answer = next.kind === 'step' && next.step.fieldsView ? next.step.form.safeParse(body) : undefined;
+      if (next.kind !== 'step' || !answer?.success) {
+        await this.save(state, details);
+        return this.renderCurrent(ctx, details, state);
+      }
+      sctx.args = next.args;
+      done = next.step;
+      result = await next.step.action(sctx, answer.data);
+      if (result.type === 'success') this.advance(state, next.step, result);
+    } else if (result.type === 'success') {
+      this.advance(state, step, result);
+    }
     if (result.type !== 'success') {
       await this.save(state, details);
       return this.renderPage(ctx, state, { ...result.page, status: result.page.status ?? (result.type === 'failure' ? 401 : 400) });
     }
+    if (done.kind === 'consent') return this.finish(ctx, details, state, { consent: { grantId: result.grantId } });
 
+    const next = await this.current(await this.refresh(sctx));
+    if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state);
+    await this.save(state, details);
+    // The next page comes in this response (no redirect and second request: half the work).
+    return this.renderCurrent(ctx, details, state);
+  }
+
+  /** Records a passed step in the flow state. */
+  private advance(state: FlowState, step: Step, result: Extract<StepResult, { type: 'success' }>): void {
     if (state.pending.length && state.pending[0]!.id === step.id) state.pending.shift();
     else {
       state.index += 1;
@@ -83,13 +111,13 @@ export class Engine {
     }
     state.pending.push(...(result.requiredActions ?? []));
     if (result.notice) state.notice = { key: result.notice, params: result.noticeParams };
-    if (step.kind === 'consent') return this.finish(ctx, details, state, { consent: { grantId: result.grantId } });
+  }
 
-    const next = await this.current(sctx);
-    if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state);
-    await this.save(state, details);
-    // The next page comes in this response (no redirect and second request: half the work).
-    return this.renderCurrent(ctx, details, state);
+  /** The context again after a step may have identified the user. */
+  private async refresh(sctx: StepContext): Promise<StepContext> {
+    const accountId = sctx.flow.identified?.accountId;
+    if (accountId && sctx.account?.id !== accountId) sctx.account = await this.s.accounts.findById(accountId);
+    return sctx;
   }
 
   async abort(ctx: Koa.Context): Promise<void> {
@@ -204,7 +232,9 @@ export class Engine {
       return this.renderPage(ctx, flow, { view: 'views/message', data: { title: 'error.no_method.title' }, error: 'error.no_method', status: 403 });
     }
     sctx.args = cur.args;
-    const page = await cur.step.render(sctx);
+    const rendered = await cur.step.render(sctx);
+    const nextFields = cur.step.identifies ? this.s.steps.get(flow.chain[flow.index + 1] ?? '')?.fieldsView : undefined;
+    const page = nextFields ? { ...rendered, data: { ...rendered.data, nextFields } } : rendered;
     const notice = flow.notice;
     if (notice && !page.notice) {
       // Shown once, on the next page.

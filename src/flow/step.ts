@@ -73,6 +73,11 @@ export interface Step<Form = Record<string, unknown>> {
   requiresUser: boolean;
   /** True when this step establishes who the user is (skipped when the session already knows). */
   identifies?: boolean;
+  /**
+   * A partial template with this step's inputs. A page that identifies the user, right before this
+   * step, embeds it, so that both are answered in one post (user and password on one page).
+   */
+  fieldsView?: string;
   /** A level entry "<slot>" may be filled by any step of that slot, e.g. "second-factor". */
   slot?: string;
   /** Whether the user has this method set up; undefined means always. */

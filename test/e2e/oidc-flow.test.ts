@@ -46,6 +46,25 @@ describe('code flow with PKCE', () => {
     expect(info).toMatchObject({ company_code: '12345678', operator_code: 'MARIO', role: 'operator' });
   });
 
+  it('takes user and password in one post from the first page', async () => {
+    const browser = new Browser(t.issuer);
+    const started = await authorizationUrl(rp);
+    const page = await browser.go(started.url);
+    expect(formFields(page)).toEqual(expect.arrayContaining(['fiscal_code', 'password']));
+    const wrong = await browser.submit(page, { fiscal_code: MARIO.fiscal_code, password: 'Wrong-pass-1' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.alert).toMatch(/Wrong user or password/);
+    expect(formFields(wrong)).not.toContain('fiscal_code');
+    const done = await browser.submit(wrong, { password: MARIO.password });
+    expect((await exchange(rp, started, done.left!)).claims()!.amr).toEqual(['pwd']);
+    await t.idp.services.passwords.unlock(`C.${MARIO.fiscal_code}`, 'personal');
+
+    const b2 = new Browser(t.issuer);
+    const s2 = await authorizationUrl(rp);
+    const oneGo = await b2.submit(await b2.go(s2.url), { fiscal_code: MARIO.fiscal_code, password: MARIO.password });
+    expect(oneGo.left).toContain(CALLBACK);
+  });
+
   it('offers the form fields of the automation contract', async () => {
     const browser = new Browser(t.issuer);
     const page = await browser.go((await authorizationUrl(rp)).url);
