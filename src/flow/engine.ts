@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import { describeFormError } from '../http/form.ts';
 import { dropFlow, loadFlow, saveFlow } from './state.ts';
-import type { FlowState, Page, Step, StepContext } from './step.ts';
+import type { FlowState, Page, RequiredActionRequest, Step, StepContext } from './step.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Current =
@@ -81,7 +81,9 @@ export class Engine {
       state.index += 1;
       for (const v of step.amr) if (!state.amr.includes(v)) state.amr.push(v);
     }
-    state.pending.push(...(result.requiredActions ?? []));
+    // The same required action is never queued twice (e.g. two reasons to change the password).
+    for (const a of result.requiredActions ?? []) if (!state.pending.some((p) => p.id === a.id)) state.pending.push(a);
+    if (step.kind === 'login' && state.amr.length && !state.data.triggered && sctx.account) await this.trigger(sctx);
     if (result.notice) state.notice = { key: result.notice, params: result.noticeParams };
     if (step.kind === 'consent') return this.finish(ctx, details, state, { consent: { grantId: result.grantId } });
 
@@ -174,6 +176,18 @@ export class Engine {
       return { kind: 'step', step, args: {} };
     }
     return { kind: 'done' };
+  }
+
+  /** Asks the required actions whether this user needs them (once per login). */
+  private async trigger(sctx: StepContext): Promise<void> {
+    sctx.flow.data.triggered = true;
+    const due: RequiredActionRequest[] = [];
+    for (const action of this.s.steps.ofKind('required-action')) {
+      if (!action.trigger || sctx.flow.pending.some((p) => p.id === action.id)) continue;
+      const args = await action.trigger(sctx, sctx.account!);
+      if (args) due.push({ id: action.id, args });
+    }
+    sctx.flow.pending.unshift(...due);
   }
 
   /** Steps that can fill a slot for this user and this client. */

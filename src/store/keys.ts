@@ -18,6 +18,14 @@
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
 // | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
+// | acct:{ID}:otp:PURPOSE        | hash   | code validity + 1 hour    | one-time code: HMAC, expiry, attempts  |
+// | acct:{ID}:channel            | hash   | none                      | the member's registered secure channel |
+// | acct:{ID}:request:KIND       | string | none                      | the member's pending back-office request|
+// | acct:{ID}:throttle:WHAT      | string | the throttle's period     | one message per period (member code)   |
+// | request:{ID}                 | hash   | none                      | a back-office request (contact change…)|
+// | requests:pending, :decided   | zset   | none                      | request ids by creation / decision time|
+// | requests:retention           | zset   | none                      | decided requests whose document remains|
+// | public-flow:{ID}             | string | 15 minutes                | forgot-password state (cookie-bound)   |
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -35,4 +43,13 @@ export const keys = {
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
   audit: 'audit',
+  otp: (id: string, purpose: string) => `acct:{${id}}:otp:${purpose}`,
+  secureChannel: (id: string) => `acct:{${id}}:channel`,
+  pendingRequest: (id: string, kind: string) => `acct:{${id}}:request:${kind}`,
+  throttle: (id: string, what: string) => `acct:{${id}}:throttle:${what}`,
+  request: (id: string) => `request:{${id}}`,
+  requestsPending: 'requests:pending',
+  requestsDecided: 'requests:decided',
+  requestsRetention: 'requests:retention',
+  publicFlow: (id: string) => `public-flow:{${id}}`,
 } as const;
