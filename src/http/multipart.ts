@@ -57,6 +57,7 @@ export async function readMultipart(ctx: Koa.Context, opts: { maxFileBytes: numb
     parser.on('error', () => reject(problem ?? new FormError(400, 'error.bad_request')));
     parser.on('close', () => (problem ? reject(problem) : resolve(upload)));
     ctx.req.on('error', () => reject(new FormError(400, 'error.bad_request')));
+    ctx.req.on('aborted', () => reject(new FormError(400, 'error.bad_request')));
     ctx.req.pipe(parser);
   });
 }

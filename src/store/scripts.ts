@@ -56,10 +56,11 @@ return {1, tonumber(ARGV[2])}`,
     numberOfKeys: 2,
     lua: `
 local c = redis.call('HMGET', KEYS[1], 'hash', 'expiresAt', 'attempts')
-if not c[1] then return {-1, 0, 0, 0} end
-if tonumber(c[2]) <= tonumber(ARGV[1]) then return {-2, 0, 0, 0} end
+local exp = tonumber(c[2])
+if not c[1] or not exp then return {-1, 0, 0, 0} end
+if exp <= tonumber(ARGV[1]) then return {-2, 0, 0, 0} end
 local max = tonumber(ARGV[3])
-local attempts = tonumber(c[3])
+local attempts = tonumber(c[3]) or 0
 if attempts >= max then return {-3, 0, 0, 0} end
 local hasCred = redis.call('EXISTS', KEYS[2]) == 1
 local locked = hasCred and redis.call('HGET', KEYS[2], 'locked') == '1'

@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, enterCredentials, exchange, login, relyingParty } from '../helpers/rp.ts';
-import { ANNA, BRUNO, MEMBER_DATA } from '../helpers/member-data.ts';
+import { ANNA, BRUNO, GIANNI, MEMBER_DATA } from '../helpers/member-data.ts';
 import { codeIn, FakeSmsGateway, FakeSmtp } from '../helpers/fake-gateways.ts';
 
 let t: TestIdp;
@@ -78,6 +78,25 @@ describe('secure channel registration at first login', () => {
     const finished = await b2.submit(otpPage, { otp: codeIn(loginMail.body) });
     const t2 = await exchange(rp, s2, finished.left!);
     expect(t2.claims()).toMatchObject({ acr: 'urn:idp:loa:2', amr: ['pwd', 'otp'] });
+  });
+});
+
+describe('a mail server that refuses the message', () => {
+  it('shows a page that says the code was not sent, and "regenerate" sends it once the server is back', async () => {
+    smtp.failing = true;
+    const browser = new Browser(t.issuer);
+    const started = await authorizationUrl(rp);
+    const choose = await enterCredentials(browser, await browser.go(started.url), GIANNI);
+    const failed = await browser.submit(choose, { channel: 'email' });
+    expect(failed.status).toBe(503);
+    expect(failed.alert).toMatch(/could not send the code/);
+    expect(formFields(failed)).toContain('otp');
+    smtp.failing = false;
+    const sent = await browser.submit(failed, { resend: '1' });
+    expect(sent.status).toBe(200);
+    const mail = smtp.to(GIANNI.email).at(-1)!;
+    const change = await browser.submit(sent, { otp: codeIn(mail.body) });
+    expect(formFields(change)).toContain('new_password');
   });
 });
 
