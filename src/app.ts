@@ -32,6 +32,11 @@ import { demoRoutes } from './demo/demo-rp.ts';
 import { Sealer } from './crypto/sealed.ts';
 import { accountRoutes } from './account/routes.ts';
 import { accountClientMetadata } from './account/session.ts';
+import { Delivery } from './delivery/delivery.ts';
+import { OneTimeCodes } from './otp/one-time-codes.ts';
+import { SecureChannels } from './secure-channel/secure-channels.ts';
+import { Requests } from './requests/requests.ts';
+import { DocumentStore } from './documents/document-store.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -72,12 +77,18 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     policy: new Policy(config.levels, steps, config.defaultAcr),
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
+    delivery: new Delivery(config, strings),
+    secureChannels: new SecureChannels(store.redis),
+    otp: undefined as unknown as OneTimeCodes, // set just below, with the sealer
+    requests: undefined as unknown as Requests,
   };
   const problems = services.policy.problems();
   if (problems.length) {
     if (!opts.store) await store.close();
     throw new ConfigError(`invalid setting levels: ${problems.join('; ')}`);
   }
+  services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
+  services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
   const provider = createProvider(services, serverKeys);
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).

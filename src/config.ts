@@ -24,6 +24,13 @@ const level = z.object({
 });
 export type LevelConfig = z.infer<typeof level>;
 
+function isJsonObject(raw: string): boolean {
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch { return false; }
+}
+
 const schema = z.object({
   port: z.number().int().min(0).max(65535),
   host: z.string().min(1),
@@ -72,6 +79,33 @@ const schema = z.object({
     issuer: z.string().min(1).max(60),
     resyncSteps: z.number().int().min(1).max(480),
   }),
+  otp: z.object({
+    validitySeconds: z.number().int().min(30).max(3600),
+    maxAttempts: z.number().int().min(1).max(100),
+  }),
+  delivery: z.object({
+    outbox: z.boolean().optional(), // unset: on outside production
+    outboxFile: z.string().min(1),
+    timeoutMs: z.number().int().min(100).max(120_000),
+    smtp: z.object({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(1).max(65535),
+      tls: z.enum(['starttls', 'required', 'implicit', 'none']),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      from: z.string().min(3),
+    }),
+    sms: z.object({
+      url: z.url().optional(),
+      authHeader: z.string().min(1).optional(),
+      bodyTemplate: z.string().refine(isJsonObject, { error: 'a JSON object, e.g. {"to":"{{to}}","text":"{{text}}"}' }),
+    }),
+  }),
+  documents: z.object({
+    dir: z.string().min(1),
+    maxBytes: z.number().int().min(1024).max(50 * 1024 * 1024),
+    retentionDays: z.number().int().min(1).max(3650),
+  }),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -118,6 +152,14 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   auditMaxEntries: 1_000_000,
   card: { maxFailures: 7, singleUseCells: false },
   totp: { maxFailures: 7, issuer: 'Bank IdP', resyncSteps: 20 },
+  otp: { validitySeconds: 300, maxAttempts: 5 },
+  delivery: {
+    outboxFile: 'var/outbox.jsonl',
+    timeoutMs: 10_000,
+    smtp: { port: 587, tls: 'starttls', from: 'no-reply@localhost' },
+    sms: { bodyTemplate: '{"to":"{{to}}","text":"{{text}}"}' },
+  },
+  documents: { dir: 'var/documents', maxBytes: 5 * 1024 * 1024, retentionDays: 90 },
 };
 
 // Environment variable → path in the config and how to read it.
@@ -166,6 +208,23 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'TOTP_MAX_FAILURES', path: 'totp.maxFailures', parse: int, doc: 'consecutive wrong authenticator-app codes that lock the app (default 7)' },
   { env: 'TOTP_ISSUER', path: 'totp.issuer', parse: str, doc: 'issuer name the authenticator app shows (default Bank IdP)' },
   { env: 'TOTP_RESYNC_STEPS', path: 'totp.resyncSteps', parse: int, doc: 'how far "synchronise" looks for the app\'s two codes, in 30-second steps either side (default 20)' },
+  { env: 'OTP_TTL', path: 'otp.validitySeconds', parse: int, doc: 'seconds an emailed or texted one-time code is valid; no new code is sent meanwhile (default 300)' },
+  { env: 'OTP_MAX_ATTEMPTS', path: 'otp.maxAttempts', parse: int, doc: 'wrong entries that void a one-time code (default 5); each also counts toward the password lockout' },
+  { env: 'OUTBOX', path: 'delivery.outbox', parse: bool, doc: 'write messages of channels with no SMTP or SMS gateway configured to OUTBOX_FILE (default: on outside production)' },
+  { env: 'OUTBOX_FILE', path: 'delivery.outboxFile', parse: str, doc: 'the outbox: one JSON object per message (default var/outbox.jsonl)' },
+  { env: 'DELIVERY_TIMEOUT_MS', path: 'delivery.timeoutMs', parse: int, doc: 'how long an SMTP or SMS gateway exchange may take (default 10000)' },
+  { env: 'SMTP_HOST', path: 'delivery.smtp.host', parse: str, doc: 'SMTP server for email; unset: email goes to the outbox' },
+  { env: 'SMTP_PORT', path: 'delivery.smtp.port', parse: int, doc: 'SMTP port (default 587)' },
+  { env: 'SMTP_TLS', path: 'delivery.smtp.tls', parse: str, doc: 'starttls (when offered; default), required (refuse to send without STARTTLS), implicit (TLS from the start, port 465), none' },
+  { env: 'SMTP_USER', path: 'delivery.smtp.user', parse: str, doc: 'SMTP user (unset: no authentication)' },
+  { env: 'SMTP_PASSWORD', path: 'delivery.smtp.password', parse: str, doc: 'SMTP password' },
+  { env: 'MAIL_FROM', path: 'delivery.smtp.from', parse: str, doc: 'sender address of emails (default no-reply@localhost)' },
+  { env: 'SMS_GATEWAY_URL', path: 'delivery.sms.url', parse: str, doc: 'HTTP SMS gateway: messages are POSTed there as JSON; unset: SMS go to the outbox' },
+  { env: 'SMS_GATEWAY_AUTH', path: 'delivery.sms.authHeader', parse: str, doc: 'value of the Authorization header sent to the SMS gateway' },
+  { env: 'SMS_GATEWAY_BODY', path: 'delivery.sms.bodyTemplate', parse: str, doc: 'JSON body sent to the gateway; "{{to}}" and "{{text}}" in its strings are replaced (default {"to":"{{to}}","text":"{{text}}"})' },
+  { env: 'DOCUMENTS_DIR', path: 'documents.dir', parse: str, doc: 'where uploaded identity documents are kept, encrypted with DATA_KEY (default var/documents)' },
+  { env: 'DOCUMENT_MAX_BYTES', path: 'documents.maxBytes', parse: int, doc: 'largest identity document accepted (default 5242880)' },
+  { env: 'DOCUMENT_RETENTION_DAYS', path: 'documents.retentionDays', parse: int, doc: 'days a document is kept after its request is decided (default 90)' },
 ];
 
 export class ConfigError extends Error {}

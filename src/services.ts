@@ -11,6 +11,10 @@ import type { StepRegistry } from './flow/registry.ts';
 import type { Views } from './http/views.ts';
 import type { Sealer } from './crypto/sealed.ts';
 import type Provider from 'oidc-provider';
+import type { Delivery } from './delivery/delivery.ts';
+import type { OneTimeCodes } from './otp/one-time-codes.ts';
+import type { SecureChannels } from './secure-channel/secure-channels.ts';
+import type { Requests } from './requests/requests.ts';
 
 export interface Services {
   config: Config;
@@ -27,4 +31,12 @@ export interface Services {
   sealer: Sealer;
   /** Set once the provider is built (steps and account pages reach oidc-provider through it). */
   provider: Provider;
+  /** Email (SMTP), SMS (HTTP gateway) and the development outbox. */
+  delivery: Delivery;
+  /** Emailed or texted one-time codes. */
+  otp: OneTimeCodes;
+  /** Members' registered secure channels. */
+  secureChannels: SecureChannels;
+  /** Contact changes and channel resets waiting for the back office, with their documents. */
+  requests: Requests;
 }

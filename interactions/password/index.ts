@@ -16,7 +16,7 @@ export default defineStep({
   fieldsView: 'interactions/password/fields',
   form,
   async render(ctx) {
-    return { view: 'interactions/password/page', data: { who: ctx.flow.identified?.name.replace(/^[A-Z]\./, '').replace('.', ' / ') } };
+    return { view: 'interactions/password/page', data: { who: ctx.flow.identified?.name.replace(/^[A-Z]\./, '').replace('.', ' / '), citizen: ctx.flow.loginName?.type === 'citizen' } };
   },
   async action(ctx, { password }) {
     const kind: PasswordKind = ctx.account ? loginPasswordKind(ctx.account.type) : ctx.flow.loginName?.type === 'citizen' ? 'personal' : 'operator';

@@ -76,6 +76,11 @@ export class Accounts {
     return this.findById(id);
   }
 
+  /** Sets the email address or the mobile number on record (after a reviewed contact change). */
+  async setContact(id: string, field: 'email' | 'phone', value: string): Promise<void> {
+    await this.redis.hset(keys.account(id), field, value);
+  }
+
   /** Creates the account or updates its profile; the sub of an existing account is kept. */
   async upsert(data: Omit<Account, 'sub'>): Promise<{ account: Account; created: boolean }> {
     const key = keys.account(data.id);

@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import { describeFormError } from '../http/form.ts';
 import { dropFlow, loadFlow, saveFlow } from './state.ts';
-import type { FlowState, Page, Step, StepContext, StepResult } from './step.ts';
+import type { FlowState, Page, RequiredActionRequest, Step, StepContext, StepResult } from './step.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Current =
@@ -75,7 +75,7 @@ export class Engine {
     if (result.type === 'success' && step.identifies) {
       // A page that identifies may carry the next step's fields too (user and password on one
       // page): when they were filled in, that step is answered in this same request.
-      this.advance(state, step, result);
+      await this.advance(sctx, step, result);
       const next = await this.current(await this.refresh(sctx));
       const answer = next.kind === 'step' && next.step.fieldsView ? next.step.form.safeParse(body) : undefined;
       if (next.kind !== 'step' || !answer?.success) {
@@ -85,9 +85,9 @@ export class Engine {
       sctx.args = next.args;
       done = next.step;
       result = await next.step.action(sctx, answer.data);
-      if (result.type === 'success') this.advance(state, next.step, result);
+      if (result.type === 'success') await this.advance(sctx, next.step, result);
     } else if (result.type === 'success') {
-      this.advance(state, step, result);
+      await this.advance(sctx, step, result);
     }
     if (result.type !== 'success') {
       await this.save(state, details);
@@ -103,13 +103,16 @@ export class Engine {
   }
 
   /** Records a passed step in the flow state. */
-  private advance(state: FlowState, step: Step, result: Extract<StepResult, { type: 'success' }>): void {
+  private async advance(sctx: StepContext, step: Step, result: Extract<StepResult, { type: 'success' }>): Promise<void> {
+    const state = sctx.flow;
     if (state.pending.length && state.pending[0]!.id === step.id) state.pending.shift();
     else {
       state.index += 1;
       for (const v of step.amr) if (!state.amr.includes(v)) state.amr.push(v);
     }
-    state.pending.push(...(result.requiredActions ?? []));
+    // The same required action is never queued twice (e.g. two reasons to change the password).
+    for (const a of result.requiredActions ?? []) if (!state.pending.some((p) => p.id === a.id)) state.pending.push(a);
+    if (step.kind === 'login' && state.amr.length && !state.data.triggered && sctx.account) await this.trigger(sctx);
     if (result.notice) state.notice = { key: result.notice, params: result.noticeParams };
   }
 
@@ -203,6 +206,18 @@ export class Engine {
       return { kind: 'step', step, args: {} };
     }
     return { kind: 'done' };
+  }
+
+  /** Asks the required actions whether this user needs them (once per login). */
+  private async trigger(sctx: StepContext): Promise<void> {
+    sctx.flow.data.triggered = true;
+    const due: RequiredActionRequest[] = [];
+    for (const action of this.s.steps.ofKind('required-action')) {
+      if (!action.trigger || sctx.flow.pending.some((p) => p.id === action.id)) continue;
+      const args = await action.trigger(sctx, sctx.account!);
+      if (args) due.push({ id: action.id, args });
+    }
+    sctx.flow.pending.unshift(...due);
   }
 
   /** Steps that can fill a slot for this user and this client. */

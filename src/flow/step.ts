@@ -82,6 +82,12 @@ export interface Step<Form = Record<string, unknown>> {
   slot?: string;
   /** Whether the user has this method set up; undefined means always. */
   configuredFor?(ctx: StepContext, account: Account): Promise<boolean>;
+  /**
+   * Required actions only: whether this user must go through it at this login, and with which
+   * arguments (Keycloak's evaluateTriggers). Asked once per login, after the first step that
+   * proves something; what it returns runs before the other required actions.
+   */
+  trigger?(ctx: StepContext, account: Account): Promise<Record<string, string> | undefined>;
   /** Schema of the posted form (run before action; failures are a 400 with the field named). */
   form: z.ZodType<Form>;
   /** First visit: the challenge page. */

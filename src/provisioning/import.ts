@@ -33,6 +33,8 @@ const citizen = z.strictObject({
   phone: code(/^\+[1-9]\d{6,14}$/, 'phone: international format, e.g. +393331234567').optional(),
   member_code: code(/^[A-Za-z0-9]{1,20}$/, 'member_code: 1-20 letters or digits').optional(),
   roles: z.array(z.enum(['backoffice'])).optional(),
+  // A secure channel already registered elsewhere (migration): the contact of that kind on record.
+  secure_channel: z.enum(['email', 'sms']).optional(),
 });
 
 const operator = z.strictObject({
@@ -107,6 +109,7 @@ export function parseImport(textBody: string, source: string, services: Pick<Ser
   data.citizens.forEach((c, i) => {
     unique(['citizens', i, 'fiscal_code'], `citizen ${c.fiscal_code}`);
     policyCheck(['citizens', i, 'password'], 'personal', c.password);
+    if (c.secure_channel && !(c.secure_channel === 'email' ? c.email : c.phone)) fail(['citizens', i, 'secure_channel'], `secure_channel ${c.secure_channel}: no ${c.secure_channel === 'email' ? 'email' : 'phone'} on record`);
   });
   data.companies.forEach((co, i) => {
     unique(['companies', i, 'code'], `company ${co.code}`);
@@ -157,6 +160,10 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
       givenName: c.given_name, familyName: c.family_name, email: c.email, phone: c.phone, roles: c.roles,
     });
     await initial(id, 'personal', c.password, c.must_change);
+    const contact = c.secure_channel === 'email' ? c.email : c.phone;
+    if (c.secure_channel && contact && !(await s.secureChannels.get(id))) {
+      await s.secureChannels.set(id, { channel: c.secure_channel, to: contact, registeredAt: s.clock.now() });
+    }
     summary.citizens += 1;
   }
   for (const co of data.companies) {

@@ -22,6 +22,14 @@
 // | acct:{ID}:totp               | hash   | none                      | authenticator app: sealed secret, last step, offset, failures |
 // | acct:{ID}:totp-pending       | string | 15 minutes                | sealed secret of an enrolment not yet confirmed |
 // | card-dl:{TICKET}             | string | 10 minutes                | one-time ticket to download a just-printed card |
+// | acct:{ID}:otp:PURPOSE        | hash   | code validity + 1 hour    | one-time code: HMAC, expiry, attempts  |
+// | acct:{ID}:channel            | hash   | none                      | the member's registered secure channel |
+// | acct:{ID}:request:KIND       | string | none                      | the member's pending back-office request|
+// | acct:{ID}:throttle:WHAT      | string | the throttle's period     | one message per period (member code)   |
+// | request:{ID}                 | hash   | none                      | a back-office request (contact change…)|
+// | requests:pending, :decided   | zset   | none                      | request ids by creation / decision time|
+// | requests:retention           | zset   | none                      | decided requests whose document remains|
+// | public-flow:{ID}             | string | 15 minutes                | forgot-password state (cookie-bound)   |
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -43,4 +51,13 @@ export const keys = {
   totp: (id: string) => `acct:{${id}}:totp`,
   totpPending: (id: string) => `acct:{${id}}:totp-pending`,
   cardDownload: (ticket: string) => `card-dl:{${ticket}}`,
+  otp: (id: string, purpose: string) => `acct:{${id}}:otp:${purpose}`,
+  secureChannel: (id: string) => `acct:{${id}}:channel`,
+  pendingRequest: (id: string, kind: string) => `acct:{${id}}:request:${kind}`,
+  throttle: (id: string, what: string) => `acct:{${id}}:throttle:${what}`,
+  request: (id: string) => `request:{${id}}`,
+  requestsPending: 'requests:pending',
+  requestsDecided: 'requests:decided',
+  requestsRetention: 'requests:retention',
+  publicFlow: (id: string) => `public-flow:{${id}}`,
 } as const;

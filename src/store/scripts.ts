@@ -1,5 +1,6 @@
 // Lua scripts: every read-modify-write on security state is one of these, so that concurrent
-// requests on any number of processes cannot race past a limit. Each touches one key.
+// requests on any number of processes cannot race past a limit. Keys a script touches together
+// share a hash tag.
 import type { Redis } from 'ioredis';
 
 const scripts = {
@@ -142,6 +143,74 @@ if tonumber(ARGV[2]) <= tonumber(v[2] or '-1') then return 'replay' end
 redis.call('HSET', KEYS[1], 'lastStep', ARGV[2], 'offset', ARGV[3], 'failures', '0', 'locked', '0')
 return 'ok'`,
   },
+  // KEYS[1] one-time code hash; ARGV now, expiresAt, code HMAC, channel, masked target, key TTL (ms),
+  // ref (the interaction or page flow that asked).
+  // While the current code is valid (even if voided by wrong entries) nothing is issued.
+  // Returns {issued 1|0, expiresAt of the code in force}.
+  otpIssue: {
+    numberOfKeys: 1,
+    lua: `
+local exp = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+if exp and exp > tonumber(ARGV[1]) then return {0, exp} end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'hash', ARGV[3], 'expiresAt', ARGV[2], 'attempts', '0', 'channel', ARGV[4], 'to', ARGV[5], 'ref', ARGV[7])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return {1, tonumber(ARGV[2])}`,
+  },
+  // KEYS[1] one-time code hash, KEYS[2] the account's password credential (same hash tag);
+  // ARGV now, candidate HMAC, max attempts per code, lockout threshold, refuse when locked (1|0).
+  // The HMACs are keyed with DATA_KEY, so comparing them here leaks nothing about the code.
+  // Returns {status, attempts left, credential failures, locked by this entry 1|0}; status
+  // 1 right (code consumed, failures reset), 0 wrong, 2 wrong and the code is now void,
+  // -1 no code, -2 expired, -3 void, -4 credential locked.
+  otpCheck: {
+    numberOfKeys: 2,
+    lua: `
+local c = redis.call('HMGET', KEYS[1], 'hash', 'expiresAt', 'attempts')
+local exp = tonumber(c[2])
+if not c[1] or not exp then return {-1, 0, 0, 0} end
+if exp <= tonumber(ARGV[1]) then return {-2, 0, 0, 0} end
+local max = tonumber(ARGV[3])
+local attempts = tonumber(c[3]) or 0
+if attempts >= max then return {-3, 0, 0, 0} end
+local hasCred = redis.call('EXISTS', KEYS[2]) == 1
+local locked = hasCred and redis.call('HGET', KEYS[2], 'locked') == '1'
+if locked and ARGV[5] == '1' then return {-4, max - attempts, 0, 0} end
+if c[1] == ARGV[2] then
+  redis.call('DEL', KEYS[1])
+  if hasCred and not locked then redis.call('HSET', KEYS[2], 'failures', '0') end
+  return {1, 0, 0, 0}
+end
+attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local failures, lockedNow = 0, 0
+if hasCred and not locked then
+  failures = redis.call('HINCRBY', KEYS[2], 'failures', 1)
+  if failures >= tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[2], 'locked', '1')
+    lockedNow = 1
+  end
+end
+if attempts >= max then return {2, 0, failures, lockedNow} end
+return {0, max - attempts, failures, lockedNow}`,
+  },
+  // KEYS[1] one-time code hash; ARGV[1] the HMAC of the code to withdraw (a delivery failed).
+  otpWithdraw: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  // KEYS[1] a back-office request; ARGV new status, decidedAt, decidedBy, note.
+  // Only a pending request is decided, once: returns 'ok' or the status it already has.
+  requestDecide: {
+    numberOfKeys: 1,
+    lua: `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return 'missing' end
+if st ~= 'pending' then return st end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedAt', ARGV[2], 'decidedBy', ARGV[3], 'note', ARGV[4])
+return 'ok'`,
+  },
 } as const;
 
 export type ScriptName = keyof typeof scripts;
@@ -154,6 +223,10 @@ export interface ScriptedRedis extends Redis {
   cardAnswer(key: string, serial: string, challenge: string, ok: 0 | 1, threshold: number, singleUse: 0 | 1): Promise<[string, number]>;
   totpAnswer(key: string, deviceId: string, step: number, threshold: number): Promise<[string, number]>;
   totpResync(key: string, deviceId: string, step: number, offset: number): Promise<'ok' | 'stale' | 'replay'>;
+  otpIssue(key: string, now: number, expiresAt: number, hash: string, channel: string, to: string, keyTtlMs: number, ref: string): Promise<[number, number]>;
+  otpCheck(key: string, credentialKey: string, now: number, hash: string, maxAttempts: number, lockout: number, refuseLocked: 0 | 1): Promise<[number, number, number, number]>;
+  otpWithdraw(key: string, hash: string): Promise<number>;
+  requestDecide(key: string, status: string, decidedAt: number, decidedBy: string, note: string): Promise<string>;
 }
 
 export function defineScripts(redis: Redis): ScriptedRedis {

@@ -101,7 +101,7 @@ describe('step-up', () => {
 describe('choice of second factor', () => {
   let t2: TestIdp;
   beforeAll(async () => {
-    t2 = await startIdp({ options: { extraSteps: [codeStep('otp', '111111', 'otp'), codeStep('test-card', '222222', 'swk')] } });
+    t2 = await startIdp({ options: { extraSteps: [codeStep('test-otp', '111111', 'otp'), codeStep('test-card', '222222', 'swk')] } });
   });
   afterAll(async () => t2?.close());
 

@@ -1,0 +1,27 @@
+// The member area's pages outside the login: contact change (account page), channel reset and
+// forgotten password (public), and the back office's review of requests.
+import type { AccountPlugin } from '../../src/account/plugin.ts';
+import { formBody } from '../../src/http/form.ts';
+import { isMember } from '../../src/secure-channel/secure-channels.ts';
+import { backofficeRoutes } from './backoffice.ts';
+import { channelResetRoutes } from './channel-reset.ts';
+import { contactChangeRoutes } from './contact-change.ts';
+import { forgotPasswordRoutes } from './forgot-password.ts';
+
+const plugin: AccountPlugin = {
+  async links(session) {
+    const links = [];
+    if (isMember(session.account)) links.push({ href: '/account/contact', label: 'contact.link' });
+    if (session.account.roles?.includes('backoffice')) links.push({ href: '/backoffice/requests', label: 'backoffice.link' });
+    return links;
+  },
+  routes(router, s) {
+    const form = formBody(s.config.formLimitBytes);
+    contactChangeRoutes(router, s);
+    channelResetRoutes(router, s, form);
+    forgotPasswordRoutes(router, s, form);
+    backofficeRoutes(router, s, form);
+  },
+};
+
+export default plugin;

@@ -1,0 +1,53 @@
+// Rendering of the member area's own pages (contact change, channel reset, forgot password, back
+// office): the shared layout, strings in the visitor's language, messages by locale key.
+import type Koa from 'koa';
+import { chooseLocale } from '../../src/http/i18n.ts';
+import type { Services } from '../../src/services.ts';
+import { FormError } from '../../src/http/form.ts';
+import { readMultipart } from '../../src/http/multipart.ts';
+import { sniffDocumentType, type DocumentType } from '../../src/documents/sniff.ts';
+
+export interface PageData extends Record<string, unknown> {
+  error?: string;
+  errorParams?: Record<string, string | number>;
+  notice?: string;
+  noticeParams?: Record<string, string | number>;
+}
+
+export function pageLocale(ctx: Koa.Context): string {
+  return chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
+}
+
+export function renderPage(ctx: Koa.Context, s: Services, view: string, data: PageData, status = 200): void {
+  const locale = pageLocale(ctx);
+  const t = (key: string, params?: Record<string, string | number>) => s.views.strings.t(locale, key, params);
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  ctx.body = s.views.render(view, locale, {
+    ...data,
+    error: data.error ? t(data.error, data.errorParams) : undefined,
+    notice: data.notice ? t(data.notice, data.noticeParams) : undefined,
+  });
+}
+
+export interface DocumentForm { fields: Record<string, string>; document: { data: Buffer; type: DocumentType } }
+
+/**
+ * A multipart form with one identity document: size-limited, the form's csrf checked (by `checkCsrf`)
+ * before anything else, the document's type sniffed from its bytes.
+ */
+export async function readDocumentForm(ctx: Koa.Context, s: Services, checkCsrf: () => void): Promise<DocumentForm> {
+  const upload = await readMultipart(ctx, { maxFileBytes: s.config.documents.maxBytes, fileField: 'document' });
+  (ctx.request as unknown as { body: Record<string, string> }).body = upload.fields;
+  checkCsrf();
+  if (!upload.file) throw new FormError(400, 'document.missing');
+  const type = sniffDocumentType(upload.file.data);
+  if (!type) throw new FormError(415, 'document.wrong_type');
+  return { fields: upload.fields, document: { data: upload.file.data, type } };
+}
+
+/** The size limit, for messages. */
+export function maxMegabytes(s: Services): string {
+  return (s.config.documents.maxBytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+}
