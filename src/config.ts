@@ -62,6 +62,9 @@ const schema = z.object({
   }),
   formLimitBytes: z.number().int().min(1024).max(1024 * 1024),
   auditMaxEntries: z.number().int().min(1000),
+  auditRetentionDays: z.number().int().min(0).max(3650), // 0: kept until AUDIT_MAX_ENTRIES pushes it out
+  administrationAcr: z.string().min(1),
+  treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -106,6 +109,9 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   },
   formLimitBytes: 16 * 1024,
   auditMaxEntries: 1_000_000,
+  auditRetentionDays: 0,
+  administrationAcr: 'urn:idp:loa:1',
+  treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
 // Environment variable → path in the config and how to read it.
@@ -149,6 +155,9 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'REFRESH_TOKEN_TTL', path: 'ttl.refreshTokenSeconds', parse: int, doc: 'refresh token lifetime in seconds (default 28800)' },
   { env: 'FORM_LIMIT_BYTES', path: 'formLimitBytes', parse: int, doc: 'largest accepted form body (default 16384)' },
   { env: 'AUDIT_MAX_ENTRIES', path: 'auditMaxEntries', parse: int, doc: 'audit stream retention, in entries (default 1000000)' },
+  { env: 'AUDIT_RETENTION_DAYS', path: 'auditRetentionDays', parse: int, doc: 'audit stream retention, in days: older events are dropped (default 0: only AUDIT_MAX_ENTRIES applies)' },
+  { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration and back-office pages require (default urn:idp:loa:1)' },
+  { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];
 
 export class ConfigError extends Error {}
@@ -211,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const config = parsed.data;
   const acrs = new Set(config.levels.map((l) => l.acr));
   if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
+  if (!acrs.has(config.administrationAcr)) throw new ConfigError(`invalid setting ADMINISTRATION_ACR (administrationAcr): ${config.administrationAcr} is not one of the levels`);
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;

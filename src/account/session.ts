@@ -46,7 +46,7 @@ export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.conf
   const current = await accountSession(ctx, s);
   if (current && s.policy.rank(current.acr) >= s.policy.rank(acr)) return current;
   const state = randomBytes(18).toString('base64url');
-  await s.redis.set(keys.accountReturn(state), ctx.originalUrl.startsWith('/account') ? ctx.originalUrl : '/account', 'EX', 900);
+  await s.redis.set(keys.accountReturn(state), /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) ? ctx.originalUrl : '/account', 'EX', 900);
   // A public client must send PKCE; the code itself is never redeemed: the session is what we use.
   const challenge = randomBytes(32).toString('base64url');
   const url = new URL(`${s.config.issuer}/auth`);

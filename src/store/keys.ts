@@ -18,6 +18,9 @@
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
 // | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
+// | companies                    | set    | none                      | every company code (back-office list)  |
+// | company:{CODE}:operators     | set    | none                      | a company's operator codes             |
+// | acct:{ID}:enabled            | hash   | none                      | an operator's accounts and functions   |
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -35,4 +38,7 @@ export const keys = {
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
   audit: 'audit',
+  companies: 'companies',
+  companyOperators: (code: string) => `company:{${code}}:operators`,
+  operatorGrants: (id: string) => `acct:{${id}}:enabled`,
 } as const;

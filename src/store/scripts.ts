@@ -31,6 +31,16 @@ if v[2] ~= ARGV[1] then return 'stale' end
 redis.call('HSET', KEYS[1], 'failures', '0')
 return 'ok'`,
   },
+  // KEYS[1] a hash; ARGV[1] field, ARGV[2] the value read before ('' for none), ARGV[3] the new value.
+  // Returns 1 when set, 0 when the field changed meanwhile (the caller reads again and retries).
+  hashCompareAndSet: {
+    numberOfKeys: 1,
+    lua: `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if (cur or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`,
+  },
 } as const;
 
 export type ScriptName = keyof typeof scripts;
@@ -38,6 +48,7 @@ export type ScriptName = keyof typeof scripts;
 export interface ScriptedRedis extends Redis {
   passwordFailure(key: string, threshold: number): Promise<[number, number]>;
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
+  hashCompareAndSet(key: string, field: string, expected: string, value: string): Promise<0 | 1>;
 }
 
 export function defineScripts(redis: Redis): ScriptedRedis {
