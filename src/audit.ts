@@ -39,6 +39,15 @@ function entryOf(id: string, fields: string[]): AuditEntry {
   return entry as unknown as AuditEntry;
 }
 
+/** The smallest stream id after `id`. */
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
+}
+
+// Retention runs at most this often per process (it reads the head of the stream).
+const TRIM_EVERY_MS = 60_000;
+
 function matches(entry: AuditEntry, filter: Partial<AuditEvent>): boolean {
   return Object.entries(filter).every(([k, v]) => v === undefined || (entry as unknown as Record<string, string>)[k] === v);
 }
@@ -51,8 +60,36 @@ export class Audit {
     private readonly opts: { retentionDays?: number; clock?: Clock } = {},
   ) {}
 
+  private lastTrim = 0;
+
   private get clock(): Clock {
     return this.opts.clock ?? systemClock;
+  }
+
+  /**
+   * Time-based retention (AUDIT_RETENTION_DAYS): drops the events recorded before the cut-off. The
+   * events' own time decides (not the stream ids, which follow the Redis server's clock), so the
+   * head of the stream is read until the first event to keep, and everything before it is trimmed
+   * (XTRIM MINID: one command, harmless if several processes do it at once). Bounded per call.
+   */
+  async dropExpired(): Promise<number> {
+    const days = this.opts.retentionDays ?? 0;
+    this.lastTrim = this.clock.now();
+    if (!days) return 0;
+    const cutoff = this.clock.now() - days * DAY_MS;
+    let dropped = 0;
+    for (let round = 0; round < 20; round += 1) {
+      const head = await this.redis.xrange(keys.audit, '-', '+', 'COUNT', BATCH);
+      const keep = head.findIndex(([, fields]) => !(Date.parse(entryOf('', fields).time) < cutoff));
+      const firstKept = keep >= 0 ? head[keep]![0] : undefined;
+      const old = keep >= 0 ? keep : head.length;
+      if (!old) break;
+      // Everything before the first event to keep; with none kept in this batch, everything up to its end.
+      const minId = firstKept ?? nextId(head[head.length - 1]![0]);
+      dropped += Number(await this.redis.xtrim(keys.audit, 'MINID', minId));
+      if (firstKept) break;
+    }
+    return dropped;
   }
 
   async record(e: AuditEvent): Promise<void> {
@@ -61,13 +98,8 @@ export class Audit {
       const v = e[f];
       if (v !== undefined && v !== '') args.push(f, String(v).slice(0, 200));
     }
-    const pipeline = this.redis.pipeline().xadd(keys.audit, 'MAXLEN', '~', this.maxEntries, '*', ...args);
-    // Time-based retention: stream ids are milliseconds, so MINID drops what is older (exactly, so a
-    // small stream is trimmed too; with nothing to drop it costs one look at the first entry).
-    if (this.opts.retentionDays) pipeline.xtrim(keys.audit, 'MINID', String(this.clock.now() - this.opts.retentionDays * DAY_MS));
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await this.redis.xadd(keys.audit, 'MAXLEN', '~', this.maxEntries, '*', ...args);
+    if (this.opts.retentionDays && this.clock.now() - this.lastTrim >= TRIM_EVERY_MS) await this.dropExpired();
     this.log?.info({ audit: Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])) }, 'audit');
   }
 
@@ -108,14 +140,22 @@ export class Audit {
     return out.reverse();
   }
 
+  /** The id of the newest event ('0-0' for none). */
+  async lastId(): Promise<string> {
+    return (await this.redis.xrevrange(keys.audit, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  }
+
   /**
    * New events as they are appended (a blocking read on its own connection), until `stop` says so or
    * `limit` events have been passed on.
    */
-  async follow(filter: Partial<AuditEvent>, onEntry: (e: AuditEntry) => void, opts: { limit?: number; stop?: () => boolean; blockMs?: number } = {}): Promise<number> {
+  async follow(filter: Partial<AuditEvent>, onEntry: (e: AuditEntry) => void, opts: { limit?: number; stop?: () => boolean; blockMs?: number; after?: string } = {}): Promise<number> {
+    // A blocking read needs a connection of its own.
     const conn = this.redis.duplicate();
+    conn.on('error', () => { /* the read below fails and says why */ });
+    if (conn.status === 'wait') await conn.connect();
     // Start after the newest event now (not '$' on each read, which would skip what arrives between reads).
-    let last = (await this.redis.xrevrange(keys.audit, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    let last = opts.after ?? (await this.lastId());
     let seen = 0;
     try {
       while (!opts.stop?.() && (opts.limit === undefined || seen < opts.limit)) {
