@@ -91,7 +91,7 @@ export class Companies {
    */
   async updateAccounts(code: string, change: (accounts: TelematicAccount[]) => TelematicAccount[]): Promise<TelematicAccount[]> {
     const key = keys.company(code);
-    for (let attempt = 0; attempt < 20; attempt += 1) {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
       const raw = (await this.s.redis.hget(key, 'accounts')) ?? '';
       const next = change(parseAccounts(raw));
       if ((await this.s.redis.hashCompareAndSet(key, 'accounts', raw, JSON.stringify(next))) === 1) return next;

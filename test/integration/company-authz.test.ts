@@ -141,6 +141,11 @@ describe('company administration pages', () => {
       expect(page.html).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(page.alert ?? page.html).toMatch(says);
     }
+    for (const path of [`${A}/accounts/%E0%A4%A`, `${A}/operators/..%2F..%2FA.87654321`, `${A}/operators/MARIO/password/%00`, `${A}/operators/${'X'.repeat(300)}`, `${A}/accounts/0000012345?ui_locales=%FF`]) {
+      const page = await browser.go(`${t.url}${path}`);
+      expect({ path, status: page.status >= 400 && page.status < 500 || page.status === 200 }).toEqual({ path, status: true });
+      expect(page.html).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    }
     expect(await snapshot()).toBe(before);
   });
 
