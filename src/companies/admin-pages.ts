@@ -137,14 +137,17 @@ export function companyAdminRoutes(router: Router, s: Services): void {
   router.get('/account/company/:company/operators', async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().toUpperCase().slice(0, 40) : '';
-    const codes = (await companies.operatorCodes(a.company.code)).filter((c) => !q || c.includes(q));
-    const rows = await Promise.all(codes.slice(0, 500).map(async (code) => {
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 40) : '';
+    const codes = await companies.operatorCodes(a.company.code);
+    const all = await Promise.all(codes.slice(0, 2000).map(async (code) => {
       const id = operatorId(a.company.code, code);
       const account = await s.accounts.findById(id);
       const [operator, dispositive] = await Promise.all([credentialStatus(s, id, 'operator'), credentialStatus(s, id, 'dispositive')]);
       return { code, name: [account?.givenName, account?.familyName].filter(Boolean).join(' '), disabled: !!account?.disabled, operator, dispositive };
     }));
+    // Search by operator code or name.
+    const needle = q.toLowerCase();
+    const rows = all.filter((r) => !needle || r.code.toLowerCase().includes(needle) || r.name.toLowerCase().includes(needle)).slice(0, 500);
     showPage(ctx, s, a.session, 'views/company/operators', { company: a.company, base: a.base, q, rows });
   });
 

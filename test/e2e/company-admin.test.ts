@@ -44,6 +44,12 @@ describe('company administration, end to end', () => {
     expect(again.status).toBe(409);
     expect(again.alert).toMatch(/LUIGI exists already/);
 
+    // The list finds it by code or by name.
+    const rows = async (q: string) => (await admin.go(`${t.url}/account/company/${ACME}/operators?q=${q}`)).doc.querySelectorAll('tr[data-operator]').map((r) => r.getAttribute('data-operator'));
+    expect(await rows('')).toEqual(['LUIGI', 'MARIO', `OPER${ACME}`]);
+    expect(await rows('bianchi')).toEqual(['LUIGI']);
+    expect(await rows('oper')).toEqual([`OPER${ACME}`]);
+
     // Its accounts and functions; and "select all" on one account's functions.
     const granted = await postForm(admin, created, '#grants', { account: ['0000012345', '0000067890'], function: ['balance', 'payments'] });
     expect(granted.status).toBe(200);
