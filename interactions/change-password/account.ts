@@ -49,20 +49,21 @@ export default {
     return out;
   },
   routes(router, s) {
-    const kindOf = (ctx: Koa.Context, session: AccountSession): PasswordKind => {
+    // A kind this account does not have is no page at all.
+    const kindOf = async (ctx: Koa.Context, session: AccountSession): Promise<PasswordKind> => {
       const kind = ctx.params.kind as PasswordKind;
-      if (!(KINDS[session.account.type] ?? []).includes(kind)) ctx.throw(404, 'error.not_found');
+      if (!(KINDS[session.account.type] ?? []).includes(kind) || !(await s.passwords.get(session.account.id, kind))) ctx.throw(404, 'error.not_found');
       return kind;
     };
     router.get('/account/password/:kind', async (ctx) => {
       const session = await requireAccount(ctx, s);
       if (!session) return;
-      await page(ctx, s, session, kindOf(ctx, session));
+      await page(ctx, s, session, await kindOf(ctx, session));
     });
     router.post('/account/password/:kind', formBody(s.config.formLimitBytes), async (ctx) => {
       const session = await requireAccount(ctx, s);
       if (!session) return;
-      const kind = kindOf(ctx, session);
+      const kind = await kindOf(ctx, session);
       checkAccountCsrf(ctx, session);
       const id = session.account.id;
       const policy = s.config.passwords[kind];

@@ -60,6 +60,8 @@ const reissueForm = z.object({
 const KINDS: OperatorPasswordKind[] = ['operator', 'dispositive'];
 
 export function companyAdminRoutes(router: Router, s: Services): void {
+  // A level no step chain can reach would send administrators round the login for ever.
+  if (!s.policy.available(s.config.administrationAcr)) s.log.error({ acr: s.config.administrationAcr }, 'ADMINISTRATION_ACR cannot be reached with the installed steps: the administration pages will not open');
   const form = formBody(s.config.formLimitBytes);
   const companies = new Companies(s);
 

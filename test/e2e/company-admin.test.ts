@@ -97,9 +97,19 @@ describe('company administration, end to end', () => {
     expect(JSON.stringify(await t.idp.services.audit.query({ count: 1000 }))).not.toMatch(/Luigi0|LuigiD|Amministr1|0123456789/);
   });
 
-  it('gives an operator enabled at import its accounts and functions', async () => {
-    const tokens = await login(new Browser(t.issuer), rp, { company_code: ACME, operator_code: 'MARIO', password: 'Op3rat0r' }, { scope: 'openid treasury' });
+  it('gives an operator enabled at import its accounts and functions, in the ID token when asked', async () => {
+    const claims = JSON.stringify({ id_token: { company_code: null, operator_code: null, role: null, accounts: null, functions: null } });
+    const tokens = await login(new Browser(t.issuer), rp, { company_code: ACME, operator_code: 'MARIO', password: 'Op3rat0r' }, { scope: 'openid treasury', claims });
+    const expected = { company_code: ACME, operator_code: 'MARIO', role: 'operator', accounts: [{ number: '0000012345', functions: ['balance'] }], functions: ['balance'] };
+    expect(tokens.claims()).toMatchObject(expected);
+    expect(await oidc.fetchUserInfo(rp, tokens.access_token, tokens.claims()!.sub)).toMatchObject(expected);
+  });
+
+  it('gives an administrator its company and role, and no accounts', async () => {
+    const tokens = await login(new Browser(t.issuer), rp, { company_code: ACME, password: 'Amministr1' }, { scope: 'openid treasury' });
     const info = await oidc.fetchUserInfo(rp, tokens.access_token, tokens.claims()!.sub);
-    expect(info).toMatchObject({ operator_code: 'MARIO', accounts: [{ number: '0000012345', functions: ['balance'] }], functions: ['balance'] });
+    expect(info).toMatchObject({ company_code: ACME, role: 'administrator' });
+    expect(info).not.toHaveProperty('accounts');
+    expect(info).not.toHaveProperty('operator_code');
   });
 });
