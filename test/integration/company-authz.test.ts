@@ -84,8 +84,17 @@ async function denials(): Promise<number> {
 }
 
 describe('company administration pages', () => {
-  it('serve the company administrator', async () => {
-    for (const path of ADMIN_GETS) expect({ path, status: (await who.acmeAdmin!.browser.go(`${t.url}${path}`)).status }).toEqual({ path, status: 200 });
+  it('serve the company administrator, in Italian and English, every string translated', async () => {
+    for (const lang of ['it', 'en']) {
+      for (const path of [...ADMIN_GETS, '/account', '/account/password/administrator']) {
+        const page = await who.acmeAdmin!.browser.go(`${t.url}${path}`, { headers: { 'accept-language': lang } });
+        expect({ path, status: page.status }).toEqual({ path, status: 200 });
+        expect(page.doc.querySelector('html')?.getAttribute('lang')).toBe(lang);
+        expect(page.html).not.toMatch(/>[^<]*\b(company|backoffice|self_password|function|change_password|password)\.[a-z_.]+/);
+      }
+    }
+    const italian = await who.acmeAdmin!.browser.go(`${t.url}${A}`, { headers: { 'accept-language': 'it' } });
+    expect(italian.title).toBe('Amministrazione azienda');
   });
 
   for (const name of ['betaAdmin', 'operator', 'citizen', 'staff']) {
@@ -176,6 +185,16 @@ describe('back-office pages', () => {
       expect(await denials()).toBe(denied + BACKOFFICE_GETS.length + BACKOFFICE_POSTS.length);
     });
   }
+
+  it('serve back-office staff in Italian and English, every string translated', async () => {
+    for (const lang of ['it', 'en']) {
+      for (const path of BACKOFFICE_GETS) {
+        const page = await who.staff!.browser.go(`${t.url}${path}`, { headers: { 'accept-language': lang } });
+        expect({ path, status: page.status }).toEqual({ path, status: 200 });
+        expect(page.html).not.toMatch(/>[^<]*\b(company|backoffice|function)\.[a-z_.]+/);
+      }
+    }
+  });
 
   it('send staff through the login and back to the page they asked for', async () => {
     const browser = new Browser(t.issuer);
