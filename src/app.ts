@@ -37,6 +37,8 @@ import { OneTimeCodes } from './otp/one-time-codes.ts';
 import { SecureChannels } from './secure-channel/secure-channels.ts';
 import { Requests } from './requests/requests.ts';
 import { DocumentStore } from './documents/document-store.ts';
+import { companyAdminPlugin } from './companies/admin-pages.ts';
+import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -73,7 +75,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     config, log, clock, redis: store.redis, views, steps,
     accounts: new Accounts(store.redis),
     passwords: new Passwords(store.redis, config, clock),
-    audit: new Audit(store.redis, config.auditMaxEntries, log),
+    audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock }),
     policy: new Policy(config.levels, steps, config.defaultAcr),
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
@@ -110,6 +112,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
+  steps.accountPlugins.push(companyAdminPlugin, backofficeCompaniesPlugin);
   accountRoutes(router, services, steps.accountPlugins);
   if (config.demo) demoRoutes(router, services);
 

@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { keys } from './store/keys.ts';
+import { DAY_MS, systemClock, type Clock } from './clock.ts';
 
 export interface AuditEvent {
   event: string;            // e.g. login.password
@@ -17,16 +18,81 @@ export interface AuditEvent {
 
 const FIELDS: (keyof AuditEvent)[] = ['event', 'outcome', 'reason', 'actor', 'subject', 'client', 'ip', 'interaction'];
 
+export type AuditEntry = AuditEvent & { id: string; time: string };
+
+export interface AuditQuery {
+  count: number;
+  /** Fields that must match exactly. */
+  filter?: Partial<AuditEvent>;
+  /** Only events at or after / before this time (ms since the epoch). */
+  since?: number;
+  until?: number;
+}
+
+// How far back a query reads at most: bounded, whatever the filter.
+const MAX_SCAN = 1_000_000;
+const BATCH = 1000;
+
+function entryOf(id: string, fields: string[]): AuditEntry {
+  const entry: Record<string, string> = { id };
+  for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+  return entry as unknown as AuditEntry;
+}
+
+// Retention runs at most this often per process (it reads the head of the stream).
+const TRIM_EVERY_MS = 60_000;
+
+function matches(entry: AuditEntry, filter: Partial<AuditEvent>): boolean {
+  return Object.entries(filter).every(([k, v]) => v === undefined || (entry as unknown as Record<string, string>)[k] === v);
+}
+
 export class Audit {
-  constructor(private readonly redis: Redis, private readonly maxEntries: number, private readonly log?: Logger) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly maxEntries: number,
+    private readonly log?: Logger,
+    private readonly opts: { retentionDays?: number; clock?: Clock } = {},
+  ) {}
+
+  private lastTrim = 0;
+
+  private get clock(): Clock {
+    return this.opts.clock ?? systemClock;
+  }
+
+  /**
+   * Time-based retention (AUDIT_RETENTION_DAYS): drops the events recorded before the cut-off. The
+   * events' own time decides (not the stream ids, which follow the Redis server's clock), so the
+   * head of the stream is read until the first event to keep, and the older ones are deleted by id
+   * (XDEL: one command a batch, harmless if several processes do it at once). Bounded per call.
+   */
+  async dropExpired(): Promise<number> {
+    const days = this.opts.retentionDays ?? 0;
+    this.lastTrim = this.clock.now();
+    if (!days) return 0;
+    const cutoff = this.clock.now() - days * DAY_MS;
+    let dropped = 0;
+    for (let round = 0; round < 20; round += 1) {
+      const head = await this.redis.xrange(keys.audit, '-', '+', 'COUNT', BATCH);
+      const keep = head.findIndex(([, fields]) => !(Date.parse(entryOf('', fields).time) < cutoff));
+      const old = head.slice(0, keep >= 0 ? keep : head.length).map(([id]) => id);
+      if (old.length) dropped += await this.redis.xdel(keys.audit, ...old);
+      if (keep >= 0 || head.length < BATCH) break;
+    }
+    return dropped;
+  }
 
   async record(e: AuditEvent): Promise<void> {
-    const args: string[] = ['time', new Date().toISOString()];
+    const args: string[] = ['time', new Date(this.clock.now()).toISOString()];
     for (const f of FIELDS) {
       const v = e[f];
       if (v !== undefined && v !== '') args.push(f, String(v).slice(0, 200));
     }
     await this.redis.xadd(keys.audit, 'MAXLEN', '~', this.maxEntries, '*', ...args);
+    if (this.opts.retentionDays && this.clock.now() - this.lastTrim >= TRIM_EVERY_MS) {
+      // Housekeeping: the event is recorded whatever happens here (the embedded store lacks XDEL).
+      await this.dropExpired().catch((err: unknown) => this.log?.warn({ err }, 'audit retention: could not drop old events'));
+    }
     this.log?.info({ audit: Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])) }, 'audit');
   }
 
@@ -43,5 +109,64 @@ export class Audit {
       }
     }
     return out.reverse();
+  }
+
+  /** The `count` newest events matching the query, oldest first; reads back at most MAX_SCAN events. */
+  async query(q: AuditQuery): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    let end = '+';
+    for (let scanned = 0; scanned < MAX_SCAN && out.length < q.count;) {
+      const raw = await this.redis.xrevrange(keys.audit, end, '-', 'COUNT', BATCH);
+      if (!raw.length) break;
+      scanned += raw.length;
+      for (const [id, fields] of raw) {
+        const entry = entryOf(id, fields);
+        const t = Date.parse(entry.time);
+        if (q.since !== undefined && t < q.since) return out.reverse();
+        if (q.until !== undefined && t >= q.until) continue;
+        if (!matches(entry, q.filter ?? {})) continue;
+        out.push(entry);
+        if (out.length >= q.count) break;
+      }
+      end = `(${raw[raw.length - 1]![0]}`;
+    }
+    return out.reverse();
+  }
+
+  /** The id of the newest event ('0-0' for none). */
+  async lastId(): Promise<string> {
+    return (await this.redis.xrevrange(keys.audit, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+  }
+
+  /**
+   * New events as they are appended (a blocking read on its own connection), until `stop` says so or
+   * `limit` events have been passed on.
+   */
+  async follow(filter: Partial<AuditEvent>, onEntry: (e: AuditEntry) => void, opts: { limit?: number; stop?: () => boolean; blockMs?: number; after?: string } = {}): Promise<number> {
+    // A blocking read needs a connection of its own.
+    const conn = this.redis.duplicate();
+    conn.on('error', () => { /* the read below fails and says why */ });
+    if (conn.status === 'wait') await conn.connect();
+    // Start after the newest event now (not '$' on each read, which would skip what arrives between reads).
+    let last = opts.after ?? (await this.lastId());
+    let seen = 0;
+    try {
+      while (!opts.stop?.() && (opts.limit === undefined || seen < opts.limit)) {
+        const res = await conn.xread('COUNT', 100, 'BLOCK', opts.blockMs ?? 1000, 'STREAMS', keys.audit, last);
+        for (const [, entries] of res ?? []) {
+          for (const [id, fields] of entries) {
+            last = id;
+            const entry = entryOf(id, fields);
+            if (!matches(entry, filter)) continue;
+            onEntry(entry);
+            seen += 1;
+            if (opts.limit !== undefined && seen >= opts.limit) return seen;
+          }
+        }
+      }
+      return seen;
+    } finally {
+      conn.disconnect();
+    }
   }
 }

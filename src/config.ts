@@ -106,6 +106,9 @@ const schema = z.object({
     maxBytes: z.number().int().min(1024).max(50 * 1024 * 1024),
     retentionDays: z.number().int().min(1).max(3650),
   }),
+  auditRetentionDays: z.number().int().min(0).max(3650), // 0: kept until AUDIT_MAX_ENTRIES pushes it out
+  administrationAcr: z.string().min(1),
+  treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -160,6 +163,9 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
     sms: { bodyTemplate: '{"to":"{{to}}","text":"{{text}}"}' },
   },
   documents: { dir: 'var/documents', maxBytes: 5 * 1024 * 1024, retentionDays: 90 },
+  auditRetentionDays: 0,
+  administrationAcr: 'urn:idp:loa:1',
+  treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
 // Environment variable → path in the config and how to read it.
@@ -225,6 +231,9 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'DOCUMENTS_DIR', path: 'documents.dir', parse: str, doc: 'where uploaded identity documents are kept, encrypted with DATA_KEY (default var/documents)' },
   { env: 'DOCUMENT_MAX_BYTES', path: 'documents.maxBytes', parse: int, doc: 'largest identity document accepted (default 5242880)' },
   { env: 'DOCUMENT_RETENTION_DAYS', path: 'documents.retentionDays', parse: int, doc: 'days a document is kept after its request is decided (default 90)' },
+  { env: 'AUDIT_RETENTION_DAYS', path: 'auditRetentionDays', parse: int, doc: 'audit stream retention, in days: older events are dropped (default 0: only AUDIT_MAX_ENTRIES applies)' },
+  { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration and back-office pages require (default urn:idp:loa:1)' },
+  { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];
 
 export class ConfigError extends Error {}
@@ -287,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const config = parsed.data;
   const acrs = new Set(config.levels.map((l) => l.acr));
   if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
+  if (!acrs.has(config.administrationAcr)) throw new ConfigError(`invalid setting ADMINISTRATION_ACR (administrationAcr): ${config.administrationAcr} is not one of the levels`);
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;

@@ -8,6 +8,7 @@ import { chooseLocale } from './http/i18n.ts';
 import { isStoreUnavailable } from './store/redis.ts';
 import type { Services } from './services.ts';
 import type { ServerKeys } from './server-keys.ts';
+import { treasuryClaims } from './companies/companies.ts';
 
 export const CLAIMS: Record<string, string[]> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -15,7 +16,7 @@ export const CLAIMS: Record<string, string[]> = {
   email: ['email'],
   phone: ['phone_number'],
   fiscal_code: ['fiscal_code'],
-  treasury: ['company_code', 'company_name', 'operator_code', 'role'],
+  treasury: ['company_code', 'company_name', 'operator_code', 'role', 'accounts', 'functions'],
 };
 
 function claimsOf(a: Account): Record<string, unknown> {
@@ -74,7 +75,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
     async findAccount(_ctx, sub) {
       const account = await s.accounts.findBySub(sub);
       if (!account || account.disabled) return undefined;
-      return { accountId: sub, claims: async () => claimsOf(account) as { sub: string } };
+      return { accountId: sub, claims: async () => ({ ...claimsOf(account), ...(await treasuryClaims(s, account)) }) as { sub: string } };
     },
     extraClientMetadata: {
       properties: ['first_party', 'accepted_methods'],

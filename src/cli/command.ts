@@ -4,6 +4,8 @@ import type { Config } from '../config.ts';
 import type { Idp } from '../app.ts';
 
 export class UsageError extends Error {}
+/** A command that could not do what was asked (printed as it is, without the usage). */
+export class CommandError extends Error {}
 
 export interface CommandContext {
   config: Config;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openStore, StoreUnavailable, type Store } from '../store/redis.ts';
 import { ImportError } from '../provisioning/import.ts';
-import { UsageError, type Command } from './command.ts';
+import { CommandError, UsageError, type Command } from './command.ts';
 import type { Idp } from '../app.ts';
 
 export { UsageError };
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch(async (err: unknown) => {
     if (err instanceof UsageError) console.error(`${err.message}\n${await usage()}`);
-    else if (err instanceof ConfigError || err instanceof StoreUnavailable || err instanceof ImportError) console.error(err.message);
+    else if (err instanceof ConfigError || err instanceof StoreUnavailable || err instanceof ImportError || err instanceof CommandError) console.error(err.message);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${(err as Error).message}\n${await usage()}`);
     else console.error(err);
     process.exit(2);

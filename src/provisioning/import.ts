@@ -11,6 +11,7 @@ import { isValidFiscalCode } from '../accounts/fiscal-code.ts';
 import { checkPasswordPolicy } from '../accounts/password-policy.ts';
 import { keys } from '../store/keys.ts';
 import { saveClient } from '../store/oidc-adapter.ts';
+import { Companies } from '../companies/companies.ts';
 
 const code = (re: RegExp, what: string) => z.string().regex(re, { error: what });
 const text = z.string().min(1).max(200);
@@ -45,6 +46,9 @@ const operator = z.strictObject({
   given_name: text.optional(),
   family_name: text.optional(),
   email: z.email().optional(),
+  // What the operator may use: some of the company's accounts and functions (set on first import only).
+  accounts: z.array(code(/^\d{10}$/, 'telematic account: 10 digits')).optional(),
+  functions: z.array(z.string().min(1).max(50)).optional(),
 });
 
 const company = z.strictObject({
@@ -119,6 +123,9 @@ export function parseImport(textBody: string, source: string, services: Pick<Ser
       if (op.code === `OPER${co.code}`) fail(['companies', i, 'operators', j, 'code'], `OPER${co.code} is the default operator, created with the company`);
       policyCheck(['companies', i, 'operators', j, 'password'], 'operator', op.password);
       if (op.dispositive_password) policyCheck(['companies', i, 'operators', j, 'dispositive_password'], 'dispositive', op.dispositive_password);
+      op.accounts?.forEach((n, k) => {
+        if (!co.accounts.some((a) => a.number === n)) fail(['companies', i, 'operators', j, 'accounts', k], `${n} is not one of the company's accounts`);
+      });
     });
   });
   return data;
@@ -168,7 +175,11 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
   }
   for (const co of data.companies) {
     const adminId = `A.${co.code}`;
-    await s.redis.hset(keys.company(co.code), { code: co.code, name: co.name, accounts: JSON.stringify(co.accounts) });
+    await s.redis.hset(keys.company(co.code), { code: co.code, name: co.name });
+    await s.redis.sadd(keys.companies, co.code);
+    // Accounts the company does not have yet are added; the functions of those it has stay as its
+    // administrator set them (a re-import does not undo them).
+    await new Companies(s).updateAccounts(co.code, (have) => [...have, ...co.accounts.filter((a) => !have.some((h) => h.number === a.number))]);
     await s.accounts.upsert({ id: adminId, type: 'administrator', companyCode: co.code, companyName: co.name });
     // The administrator password is issued by the branch, so it is expired at first use.
     await initial(adminId, 'administrator', co.admin_password, true);
@@ -183,6 +194,8 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
       });
       await initial(id, 'operator', op.password, op.must_change);
       if (op.dispositive_password) await initial(id, 'dispositive', op.dispositive_password, op.must_change);
+      await s.redis.sadd(keys.companyOperators(co.code), op.code);
+      await new Companies(s).initialGrants(id, { accounts: 'accounts' in op ? op.accounts ?? [] : [], functions: 'functions' in op ? op.functions ?? [] : [] });
       summary.operators += 1;
     }
     summary.companies += 1;

@@ -30,6 +30,9 @@
 // | requests:pending, :decided   | zset   | none                      | request ids by creation / decision time|
 // | requests:retention           | zset   | none                      | decided requests whose document remains|
 // | public-flow:{ID}             | string | 15 minutes                | forgot-password state (cookie-bound)   |
+// | companies                    | set    | none                      | every company code (back-office list)  |
+// | company:{CODE}:operators     | set    | none                      | a company's operator codes             |
+// | acct:{ID}:enabled            | hash   | none                      | an operator's accounts and functions   |
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -60,4 +63,7 @@ export const keys = {
   requestsDecided: 'requests:decided',
   requestsRetention: 'requests:retention',
   publicFlow: (id: string) => `public-flow:{${id}}`,
+  companies: 'companies',
+  companyOperators: (code: string) => `company:{${code}}:operators`,
+  operatorGrants: (id: string) => `acct:{${id}}:enabled`,
 } as const;

@@ -211,6 +211,16 @@ if st ~= 'pending' then return st end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'decidedAt', ARGV[2], 'decidedBy', ARGV[3], 'note', ARGV[4])
 return 'ok'`,
   },
+  // KEYS[1] a hash; ARGV[1] field, ARGV[2] the value read before ('' for none), ARGV[3] the new value.
+  // Returns 1 when set, 0 when the field changed meanwhile (the caller reads again and retries).
+  hashCompareAndSet: {
+    numberOfKeys: 1,
+    lua: `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if (cur or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`,
+  },
 } as const;
 
 export type ScriptName = keyof typeof scripts;
@@ -227,6 +237,7 @@ export interface ScriptedRedis extends Redis {
   otpCheck(key: string, credentialKey: string, now: number, hash: string, maxAttempts: number, lockout: number, refuseLocked: 0 | 1): Promise<[number, number, number, number]>;
   otpWithdraw(key: string, hash: string): Promise<number>;
   requestDecide(key: string, status: string, decidedAt: number, decidedBy: string, note: string): Promise<string>;
+  hashCompareAndSet(key: string, field: string, expected: string, value: string): Promise<0 | 1>;
 }
 
 export function defineScripts(redis: Redis): ScriptedRedis {
