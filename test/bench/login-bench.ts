@@ -531,12 +531,20 @@ async function login(issuer: string, ep: Endpoints, fiscalCode: string, stats?: 
   if (identify.callback || identify.res.status !== 200) throw new BenchError(`authorize: expected the identify page, got ${identify.res.status} ${identify.callback ?? excerpt(identify.res.body)}`);
   const f1 = formOf(identify.res.body, 'fiscal_code', 'identify page');
   const idUrl = new URL(f1.action, identify.url).href;
-  const afterId = await timed(stats, '3 POST identify', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode }).toString());
-  const pwdPage = await follow(stats, ['4 GET /interaction (password page)'], jar, afterId, idUrl, issuer);
-  if (pwdPage.callback || pwdPage.res.status !== 200) throw new BenchError(`identify: expected the password page, got ${pwdPage.res.status}: ${pwdPage.callback ?? excerpt(pwdPage.res.body)}`);
-  const f2 = formOf(pwdPage.res.body, 'password', 'password page');
-  const pwUrl = new URL(f2.action, pwdPage.url).href;
-  const afterPw = await timed(stats, '5 POST password', jar, 'POST', pwUrl, new URLSearchParams({ csrf: f2.csrf, password: PASSWORD }).toString());
+  let afterPw: Awaited<ReturnType<typeof timed>>;
+  let pwUrl: string;
+  if (/name="password"/.test(identify.res.body)) {
+    // User and password on one page, as a person fills it in: one post.
+    pwUrl = idUrl;
+    afterPw = await timed(stats, '3 POST identify + password', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode, password: PASSWORD }).toString());
+  } else {
+    const afterId = await timed(stats, '3 POST identify', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode }).toString());
+    const pwdPage = await follow(stats, ['4 GET /interaction (password page)'], jar, afterId, idUrl, issuer);
+    if (pwdPage.callback || pwdPage.res.status !== 200) throw new BenchError(`identify: expected the password page, got ${pwdPage.res.status}: ${pwdPage.callback ?? excerpt(pwdPage.res.body)}`);
+    const f2 = formOf(pwdPage.res.body, 'password', 'password page');
+    pwUrl = new URL(f2.action, pwdPage.url).href;
+    afterPw = await timed(stats, '5 POST password', jar, 'POST', pwUrl, new URLSearchParams({ csrf: f2.csrf, password: PASSWORD }).toString());
+  }
   const done = await follow(stats, ['6 GET /auth/:uid (resume)', '6b redirect'], jar, afterPw, pwUrl, issuer);
   if (!done.callback) throw new BenchError(`password: the flow did not reach the callback (${done.res.status} at ${done.url}): ${excerpt(done.res.body)}`);
 
