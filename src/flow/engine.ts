@@ -5,6 +5,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { Services } from '../services.ts';
+import type { Account } from '../accounts/accounts.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import { describeFormError } from '../http/form.ts';
 import { dropFlow, loadFlow, saveFlow } from './state.ts';
@@ -96,7 +97,7 @@ export class Engine {
     if (done.kind === 'consent') return this.finish(ctx, details, state, { consent: { grantId: result.grantId } });
 
     const next = await this.current(await this.refresh(sctx));
-    if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state);
+    if (next.kind === 'done' && !state.notice) return this.finishLogin(ctx, details, state, sctx.account);
     await this.save(state, details);
     // The next page comes in this response (no redirect and second request: half the work).
     return this.renderCurrent(ctx, details, state);
@@ -278,19 +279,22 @@ export class Engine {
     });
   }
 
-  private async finishLogin(ctx: Koa.Context, details: Details, flow: FlowState): Promise<void> {
+  private async finishLogin(ctx: Koa.Context, details: Details, flow: FlowState, known?: Account): Promise<void> {
     const accountId = flow.identified?.accountId;
-    const account = accountId ? await this.s.accounts.findById(accountId) : undefined;
+    const account = known?.id === accountId ? known : accountId ? await this.s.accounts.findById(accountId) : undefined;
     if (!account || account.disabled) throw new FlowError(500, 'error.unexpected');
-    await this.audit(ctx, details, flow, { event: 'login', outcome: 'success', subject: account.id, reason: flow.acr });
-    await this.finish(ctx, details, flow, {
-      login: { accountId: account.sub, acr: flow.acr, amr: flow.amr, remember: false },
-    });
+    // Sent together (one round trip with auto-pipelining).
+    await Promise.all([
+      this.audit(ctx, details, flow, { event: 'login', outcome: 'success', subject: account.id, reason: flow.acr }),
+      this.finish(ctx, details, flow, { login: { accountId: account.sub, acr: flow.acr, amr: flow.amr, remember: false } }),
+    ]);
   }
 
   private async finish(ctx: Koa.Context, details: Details, flow: FlowState | undefined, result: InteractionResults): Promise<void> {
-    const redirectTo = await this.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
-    if (flow) await dropFlow(this.s.redis, details.uid);
+    const [redirectTo] = await Promise.all([
+      this.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }),
+      flow ? dropFlow(this.s.redis, details.uid) : undefined,
+    ]);
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }

@@ -32,6 +32,8 @@ export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    // Commands issued in the same tick share one write (fewer system calls per login).
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => { /* reported per request; reconnects on its own */ });
