@@ -1,5 +1,5 @@
 // `npm start` as a newcomer runs it: embedded store said first, demo data, the /demo relying party.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { runToExit, startServer, type Started } from '../helpers/process.ts';
 
 const KEY = '11'.repeat(32);
 let server: Started;
-beforeAll(async () => { server = await startServer({}); });
+const outbox = path.join(mkdtempSync(path.join(os.tmpdir(), 'idp-outbox-')), 'outbox.jsonl');
+beforeAll(async () => { server = await startServer({ OUTBOX_FILE: outbox }); });
 afterAll(async () => server?.stop());
 
 describe('npm start with no configuration', () => {
@@ -31,6 +32,19 @@ describe('npm start with no configuration', () => {
     expect(claims.auth_time).toEqual(expect.any(Number));
     const userinfo = JSON.parse(result.doc.querySelector('#userinfo')!.text) as Record<string, unknown>;
     expect(userinfo).toMatchObject({ given_name: 'Mario', family_name: 'Rossi', fiscal_code: 'RSSMRA85T10A562S' });
+  });
+
+  it('reaches loa:2 through /demo with the code the outbox received', async () => {
+    const browser = new Browser(server.url);
+    const identify = await browser.go(`${server.url}/demo/login?acr=urn:idp:loa:2`);
+    const code = await browser.submit(identify, { fiscal_code: 'RSSMRA85T10A562S', password: 'Secret-123' });
+    expect(code.doc.querySelector('input[name=otp]')).toBeTruthy();
+    const lines = readFileSync(outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { channel: string; to: string; code?: string });
+    const last = lines.at(-1)!;
+    expect(last).toMatchObject({ channel: 'email', to: 'mario.rossi@example.org' });
+    const result = await browser.submit(code, { otp: last.code! });
+    const claims = JSON.parse(result.doc.querySelector('#id-token-claims')!.text) as Record<string, unknown>;
+    expect(claims).toMatchObject({ acr: 'urn:idp:loa:2', amr: ['pwd', 'otp'] });
   });
 
   it('serves pages with a strict content security policy and no inline script', async () => {
