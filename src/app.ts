@@ -54,6 +54,8 @@ export interface Idp {
   provider: Provider;
   services: Services;
   store: Store;
+  /** Our own routes (method and path pattern), for tests that visit every one. */
+  routes: { method: string; path: string }[];
   listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
   close(): Promise<void>;
 }
@@ -122,8 +124,9 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   provider.use(router.allowedMethods({ throw: true }));
 
   const servers: http.Server[] = [];
+  const routes = router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })));
   return {
-    provider, services, store,
+    provider, services, store, routes,
     async listen(port = config.port, host = config.host) {
       const server = http.createServer(provider.callback());
       servers.push(server);

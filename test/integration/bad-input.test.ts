@@ -96,6 +96,7 @@ describe('interaction forms', () => {
       const page = await browser.go(`${t.url}${path}`);
       expectClear4xx(page, page.html, 400);
       expect(page.html).toMatch(/start signing in again/);
+      expect(page.doc.querySelector('a.button')?.getAttribute('href')).toBe('/account');
     }
     const post = await browser.raw(`${t.url}/interaction/doesnotexist`, { method: 'POST', body: 'csrf=x&password=y', headers: FORM });
     expectClear4xx(post, await post.text(), 400);
