@@ -93,8 +93,9 @@ export class Accounts {
       const v = (data as unknown as Record<string, unknown>)[f];
       if (typeof v === 'string' && f !== 'sub') fields[f] = v;
     }
-    fields.disabled = data.disabled ? '1' : '0';
-    fields.roles = (data.roles ?? []).join(',');
+    // Left as they are unless given: a re-import must not re-enable what an administrator disabled.
+    if (data.disabled !== undefined) fields.disabled = data.disabled ? '1' : '0';
+    if (data.roles !== undefined) fields.roles = data.roles.join(',');
     await this.redis.hset(key, fields);
     if (created) await this.redis.set(keys.subject(sub), data.id);
     return { account: { ...data, sub }, created };

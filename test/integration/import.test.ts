@@ -50,6 +50,14 @@ describe('import', () => {
     expect(await s.passwords.matches(cred?.hash, 'Changed-Pass-9')).toBe(true);
   });
 
+  it('does not re-enable an operator the administrator disabled', async () => {
+    const s = t.idp.services;
+    await s.redis.hset(keys.account('O.12345678.MARIO'), 'disabled', '1');
+    await runCli(['import', path.join(dir, 'ok.json')], t.config, t.idp.store);
+    expect((await s.accounts.findById('O.12345678.MARIO'))?.disabled).toBe(true);
+    await s.redis.hset(keys.account('O.12345678.MARIO'), 'disabled', '0');
+  });
+
   it('rejects an invalid file whole, naming the line and the field', async () => {
     const bad = structuredClone(TEST_DATA) as typeof TEST_DATA & { clients: { client_id: string }[] };
     bad.clients[0]!.client_id = 'fresh-client';
