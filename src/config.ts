@@ -108,6 +108,7 @@ const schema = z.object({
   }),
   auditRetentionDays: z.number().int().min(0).max(3650), // 0: kept until AUDIT_MAX_ENTRIES pushes it out
   administrationAcr: z.string().min(1),
+  backofficeAcr: z.string().min(1),
   treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
 });
 export type Config = z.infer<typeof schema>;
@@ -165,6 +166,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   documents: { dir: 'var/documents', maxBytes: 5 * 1024 * 1024, retentionDays: 90 },
   auditRetentionDays: 0,
   administrationAcr: 'urn:idp:loa:1',
+  backofficeAcr: 'urn:idp:loa:2',
   treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
@@ -232,7 +234,8 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'DOCUMENT_MAX_BYTES', path: 'documents.maxBytes', parse: int, doc: 'largest identity document accepted (default 5242880)' },
   { env: 'DOCUMENT_RETENTION_DAYS', path: 'documents.retentionDays', parse: int, doc: 'days a document is kept after its request is decided (default 90)' },
   { env: 'AUDIT_RETENTION_DAYS', path: 'auditRetentionDays', parse: int, doc: 'audit stream retention, in days: older events are dropped (default 0: only AUDIT_MAX_ENTRIES applies)' },
-  { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration and back-office pages require (default urn:idp:loa:1)' },
+  { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration pages require (default urn:idp:loa:1, the administrator login)' },
+  { env: 'BACKOFFICE_ACR', path: 'backofficeAcr', parse: str, doc: 'level the back-office pages (companies, member requests) require (default urn:idp:loa:2)' },
   { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];
 
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const acrs = new Set(config.levels.map((l) => l.acr));
   if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
   if (!acrs.has(config.administrationAcr)) throw new ConfigError(`invalid setting ADMINISTRATION_ACR (administrationAcr): ${config.administrationAcr} is not one of the levels`);
+  if (!acrs.has(config.backofficeAcr)) throw new ConfigError(`invalid setting BACKOFFICE_ACR (backofficeAcr): ${config.backofficeAcr} is not one of the levels`);
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;

@@ -12,8 +12,6 @@ import { REQUEST_ID, type BackofficeRequest } from '../../src/requests/requests.
 import { approveRequest, rejectRequest } from '../../src/requests/review.ts';
 import { renderPage, type PageData } from './pages.ts';
 
-const REVIEW_ACR = 'urn:idp:loa:2';
-
 const decisionForm = z.object({
   csrf: z.string(),
   decision: z.enum(['approve', 'reject'], { error: 'backoffice.decision' }),
@@ -31,7 +29,7 @@ function row(s: Services, r: BackofficeRequest, locale: string) {
 }
 
 async function reviewer(ctx: Koa.Context, s: Services) {
-  return requireRole(ctx, s, 'backoffice', REVIEW_ACR);
+  return requireRole(ctx, s, 'backoffice', s.config.backofficeAcr);
 }
 
 function requestId(ctx: Koa.Context): string {

@@ -69,7 +69,9 @@ export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): voi
 
 /** The session when its user has `role` (after requireAccount); otherwise a 403 and an audit event. */
 export async function requireRole(ctx: Koa.Context, s: Services, role: string, acr?: string): Promise<AccountSession | undefined> {
-  const session = await requireAccount(ctx, s, acr);
+  // Someone signed in without the role is refused at once: no point asking them to step up first.
+  const current = await accountSession(ctx, s);
+  const session = current && !current.account.roles?.includes(role) ? current : await requireAccount(ctx, s, acr);
   if (!session) return undefined;
   if (!session.account.roles?.includes(role)) {
     await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `needs role ${role}`, actor: session.account.id, subject: ctx.path, ip: ctx.ip });

@@ -29,7 +29,7 @@ const emptyForm = z.object({});
 export function backofficeCompanyRoutes(router: Router, s: Services): void {
   const form = formBody(s.config.formLimitBytes);
   const companies = new Companies(s);
-  const staff = (ctx: Koa.Context) => requireRole(ctx, s, 'backoffice', s.config.administrationAcr);
+  const staff = (ctx: Koa.Context) => requireRole(ctx, s, 'backoffice', s.config.backofficeAcr);
   const actor = (ctx: Koa.Context, session: AccountSession) => ({ id: session.account.id, ip: ctx.ip });
 
   function parse<T>(ctx: Koa.Context, session: AccountSession, schema: z.ZodType<T>): { data: T } | { m: PageMessages } {

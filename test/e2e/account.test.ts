@@ -31,3 +31,36 @@ describe('/account', () => {
     expect(page.status).toBe(400);
   });
 });
+
+describe('back office level', () => {
+  let t2: TestIdp;
+  const STAFF = { fiscal_code: 'GLLLCU88D15H501E', password: 'Luca-Pass-1' };
+  beforeAll(async () => {
+    t2 = await startIdp({
+      data: {
+        clients: [{ client_id: 'rp', client_secret: 'rp-secret-0123456789', redirect_uris: ['http://127.0.0.1:9/cb'], first_party: true }],
+        citizens: [
+          { fiscal_code: STAFF.fiscal_code, password: STAFF.password, must_change: false, roles: ['backoffice'] },
+          { fiscal_code: MARIO.fiscal_code, password: MARIO.password, must_change: false },
+        ],
+      },
+    });
+  });
+  afterAll(async () => t2?.close());
+
+  it('sends staff signed in with a password only to a step-up at loa:2, and refuses others at once', async () => {
+    const rp = await relyingParty(t2.issuer);
+    const staff = new Browser(t2.issuer);
+    await login(staff, rp, STAFF);
+    for (const path of ['/backoffice/companies', '/backoffice/requests']) {
+      const res = await staff.raw(`${t2.url}${path}`);
+      expect(res.status).toBe(302);
+      expect(new URL(res.headers.get('location')!).searchParams.get('acr_values')).toBe('urn:idp:loa:2');
+    }
+    const citizen = new Browser(t2.issuer);
+    await login(citizen, rp, MARIO);
+    for (const path of ['/backoffice/companies', '/backoffice/requests']) {
+      expect((await citizen.raw(`${t2.url}${path}`)).status).toBe(403);
+    }
+  });
+});

@@ -25,6 +25,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOCKOUT_THRESHOLD: '0' })).toThrow(/LOCKOUT_THRESHOLD/);
     expect(() => loadConfig({ DEFAULT_ACR: 'urn:nope' })).toThrow(ConfigError);
     expect(() => loadConfig({ COOKIE_KEYS: 'short' })).toThrow(/COOKIE_KEYS/);
+    expect(() => loadConfig({ BACKOFFICE_ACR: 'urn:idp:loa:9' })).toThrow(/BACKOFFICE_ACR/);
   });
   it('reads CONFIG_FILE and lets the environment win', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-config-'));
@@ -43,7 +44,7 @@ describe('levels', () => {
   it('refuses a level whose password step comes before the user is identified', async () => {
     const { createIdp } = await import('../../src/app.ts');
     const { testConfig } = await import('../helpers/idp.ts');
-    const config = testConfig({ levels: [{ acr: 'urn:idp:loa:1', steps: ['password', 'identify'] }] });
+    const config = testConfig({ levels: [{ acr: 'urn:idp:loa:1', steps: ['password', 'identify'] }], backofficeAcr: 'urn:idp:loa:1' });
     await expect(createIdp(config)).rejects.toThrow(/level urn:idp:loa:1: password needs an identified user/);
   });
 });
