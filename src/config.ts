@@ -109,6 +109,7 @@ const schema = z.object({
   auditRetentionDays: z.number().int().min(0).max(3650), // 0: kept until AUDIT_MAX_ENTRIES pushes it out
   administrationAcr: z.string().min(1),
   backofficeAcr: z.string().min(1),
+  idTokenAlg: z.enum(['RS256', 'ES256']),
   treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
 });
 export type Config = z.infer<typeof schema>;
@@ -167,6 +168,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   auditRetentionDays: 0,
   administrationAcr: 'urn:idp:loa:1',
   backofficeAcr: 'urn:idp:loa:2',
+  idTokenAlg: 'RS256',
   treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
@@ -235,6 +237,7 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'DOCUMENT_RETENTION_DAYS', path: 'documents.retentionDays', parse: int, doc: 'days a document is kept after its request is decided (default 90)' },
   { env: 'AUDIT_RETENTION_DAYS', path: 'auditRetentionDays', parse: int, doc: 'audit stream retention, in days: older events are dropped (default 0: only AUDIT_MAX_ENTRIES applies)' },
   { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration pages require (default urn:idp:loa:1, the administrator login)' },
+  { env: 'ID_TOKEN_ALG', path: 'idTokenAlg', parse: str, doc: 'ID token signature for clients that register none: RS256 (the OpenID default) or ES256 (about 1 ms less CPU per token; the generated keys have both)' },
   { env: 'BACKOFFICE_ACR', path: 'backofficeAcr', parse: str, doc: 'level the back-office pages (companies, member requests) require (default urn:idp:loa:2)' },
   { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];

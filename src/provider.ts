@@ -71,7 +71,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
     claims: CLAIMS,
     scopes: ['openid', 'offline_access', ...Object.keys(CLAIMS).filter((k) => k !== 'openid')],
     responseTypes: ['code'],
-    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'RS256' },
+    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: config.idTokenAlg },
     async findAccount(_ctx, sub) {
       const account = await s.accounts.findBySub(sub);
       if (!account || account.disabled) return undefined;

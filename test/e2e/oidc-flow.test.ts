@@ -177,3 +177,21 @@ describe('consent', () => {
     expect(new URL(done.left!).searchParams.get('error')).toBe('access_denied');
   });
 });
+
+describe('ID token signature', () => {
+  it('signs with ES256 for clients that register no algorithm when ID_TOKEN_ALG=ES256', async () => {
+    const es = await startIdp({ overrides: { idTokenAlg: 'ES256' } });
+    try {
+      const tokens = await login(new Browser(es.issuer), await relyingParty(es.issuer), MARIO);
+      const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()) as { alg: string };
+      expect(header.alg).toBe('ES256');
+    } finally {
+      await es.close();
+    }
+  });
+
+  it('signs with RS256 by default', async () => {
+    const tokens = await login(new Browser(t.issuer), rp, MARIO);
+    expect(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).alg).toBe('RS256');
+  });
+});
