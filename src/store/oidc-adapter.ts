@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { keys } from './keys.ts';
+import type { ScriptedRedis } from './scripts.ts';
 
 const GRANTABLE = new Set([
   'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
@@ -89,9 +90,7 @@ class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    // HSETNX keeps the first consumption time; the key must exist (no resurrection without TTL).
-    const key = this.key(id);
-    if (await this.redis.exists(key)) await this.redis.hsetnx(key, 'consumed', Math.floor(Date.now() / 1000));
+    await (this.redis as ScriptedRedis).oidcConsume(this.key(id), Math.floor(Date.now() / 1000));
   }
 
   async destroy(id: string): Promise<void> {

@@ -42,6 +42,14 @@ redis.call('HSET', KEYS[1], 'payload', ARGV[1])
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 1`,
   },
+  // KEYS[1] an oidc-provider model's hash; ARGV[1] time of consumption. Marks it consumed once
+  // (the first time is kept), and never brings back a key that has expired meanwhile.
+  oidcConsume: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
+  },
   // KEYS[1] Security Card hash; ARGV the 50 cell numbers in a random order (drawn by the caller from
   // a CSPRNG). Returns the standing challenge, or sets the first two unused cells of ARGV as the new
   // one: {'ok', 'a,b', serial}, {'locked', 'a,b' or '', serial}, {'exhausted', '', serial} (fewer
@@ -229,6 +237,7 @@ export interface ScriptedRedis extends Redis {
   passwordFailure(key: string, threshold: number): Promise<[number, number]>;
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
   oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
+  oidcConsume(key: string, at: number): Promise<number>;
   cardChallenge(key: string, ...shuffledCells: number[]): Promise<[string, string?, string?]>;
   cardAnswer(key: string, serial: string, challenge: string, ok: 0 | 1, threshold: number, singleUse: 0 | 1): Promise<[string, number]>;
   totpAnswer(key: string, deviceId: string, step: number, threshold: number): Promise<[string, number]>;
