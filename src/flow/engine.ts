@@ -291,10 +291,14 @@ export class Engine {
   }
 
   private async finish(ctx: Koa.Context, details: Details, flow: FlowState | undefined, result: InteractionResults): Promise<void> {
-    const [redirectTo] = await Promise.all([
-      this.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }),
+    // What provider.interactionResult does, on the interaction this request already loaded and
+    // checked against its cookie (interactionDetails), instead of loading it a second time.
+    details.result = result;
+    await Promise.all([
+      details.save(details.exp - Math.floor(Date.now() / 1000)),
       flow ? dropFlow(this.s.redis, details.uid) : undefined,
     ]);
+    const redirectTo = details.returnTo;
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
