@@ -192,7 +192,7 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'HOST', path: 'host', parse: str, doc: 'listen address (default 0.0.0.0)' },
   { env: 'ISSUER', path: 'issuer', parse: str, doc: 'issuer URL (default http://localhost:$PORT)' },
   { env: 'IDP_PRODUCTION', path: 'production', parse: bool, doc: 'production mode: no demo data, no /demo (default: true when NODE_ENV=production)' },
-  { env: 'REDIS_URL', path: 'redisUrl', parse: str, doc: 'Redis URL; unset: embedded in-process store (development only)' },
+  { env: 'REDIS_URL', path: 'redisUrl', parse: str, doc: 'Redis URL (redis://, rediss://, or unix:/path/to/redis.sock); unset: embedded in-process store (development only)' },
   { env: 'REDIS_PREFIX', path: 'redisPrefix', parse: str, doc: 'prefix of every Redis key (default idp:)' },
   { env: 'TRUST_PROXY', path: 'trustProxy', parse: bool, doc: 'trust X-Forwarded-* from a reverse proxy (default false)' },
   { env: 'LOG_LEVEL', path: 'logLevel', parse: str, doc: 'pino log level (default info)' },

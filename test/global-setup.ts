@@ -35,14 +35,19 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   throw new Error(`redis-server did not open port ${port}`);
 }
 
-export async function startRedisServer(): Promise<{ url: string; stop(): void } | undefined> {
+/** A throwaway redis-server on a free loopback port (and, when asked, a Unix socket as well). */
+export async function startRedisServer(opts: { unixSocket?: boolean } = {}): Promise<{ url: string; socket?: string; stop(): void } | undefined> {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const socket = opts.unixSocket ? path.join(dir, 'redis.sock') : undefined;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  if (socket) args.push('--unixsocket', socket, '--unixsocketperm', '700');
+  const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   await waitForPort(port, 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
+    socket,
     stop() { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };
 }

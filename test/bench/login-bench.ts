@@ -51,6 +51,7 @@ const { values: opt } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
     'id-token-alg': { type: 'string', default: 'RS256' },
+    'redis-socket': { type: 'boolean', default: false },
     'provider-env': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -60,10 +61,11 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256]
+       [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
   --cpu-prof         V8 profile of the provider's main thread, summarised at the end (use with --phases)
   --production       run the provider in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
   --id-token-alg     the bench client's id_token_signed_response_alg (e.g. ES256: what RSA signing costs)
+  --redis-socket     the provider reaches Redis over a Unix socket (REDIS_URL=unix:...), as with a co-located Redis
   --provider-env K=V an extra environment variable for the provider (repeatable), e.g. UV_THREADPOOL_SIZE=2`);
   process.exit(0);
 }
@@ -658,7 +660,7 @@ async function main(): Promise<number> {
   console.log(`bench: ${cores} cores, concurrency ${C}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}, ${(opt['provider-env'] ?? []).map((kv) => `${kv}, `).join('')}login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
 
   let redisUrl: string;
-  const redis = await startRedisServer();
+  const redis = await startRedisServer({ unixSocket: opt['redis-socket'] });
   if (redis) {
     cleanups.push(() => redis.stop());
     redisUrl = redis.url;
@@ -688,7 +690,11 @@ async function main(): Promise<number> {
   const redisAdmin = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redisAdmin.connect();
   cleanups.push(() => { redisAdmin.disconnect(); });
-  const provider = await startProvider(redisUrl, path.relative(ROOT, dataFile), profDir);
+  // --redis-socket: the provider reaches Redis over a Unix socket (a co-located Redis), the bench
+  // itself still over loopback TCP.
+  const providerRedis = opt['redis-socket'] && redis?.socket ? `unix:${redis.socket}` : redisUrl;
+  if (providerRedis !== redisUrl) console.log(`bench: the provider uses Redis at ${providerRedis}`);
+  const provider = await startProvider(providerRedis, path.relative(ROOT, dataFile), profDir);
   console.log(`bench: provider pid ${provider.pid} (verified: node serving ${provider.issuer}) ready in ${fmt((performance.now() - t0) / 1000)} s`);
   const disco = JSON.parse((await request('GET', `${provider.issuer}/.well-known/openid-configuration`, { accept: 'application/json' })).body) as Record<string, string>;
   const ep: Endpoints = { authorization: disco.authorization_endpoint!, token: disco.token_endpoint! };
