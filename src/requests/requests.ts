@@ -2,7 +2,6 @@
 // scan of an identity document. One pending request per member and kind; a request is decided once
 // (a Lua script); its document is deleted DOCUMENT_RETENTION_DAYS after the decision.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { DAY_MS } from '../clock.ts';
 import type { Channel } from '../delivery/message.ts';

@@ -15,7 +15,7 @@ function codeStep(id: string, code: string, amr: string): Step {
     id, kind: 'login', slot: 'second-factor', amr: [amr], requiresUser: true,
     form: z.object({ otp: z.string().max(10) }),
     async render() { return { view: 'test/helpers/code-page' }; },
-    async action(ctx, f) {
+    async action(_ctx, f) {
       if (f.otp === code) return { type: 'success' };
       return { type: 'failure', page: { view: 'test/helpers/code-page', error: 'password.rejected' } };
     },
