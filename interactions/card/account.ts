@@ -2,7 +2,8 @@
 // session at the strong level: the old card, the app or a certificate), and the one-time download.
 import { z } from 'zod';
 import type { AccountPlugin } from '../../src/account/plugin.ts';
-import { accountPage, requestLocale, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
+import { accountPage, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
+import { pageLocale } from '../../src/account/page.ts';
 import { formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { CARD_SIZES, cardsOf } from './cards.ts';
@@ -59,7 +60,7 @@ const plugin: AccountPlugin = {
       const id = session.account.id;
       const old = await cards.status(id);
       const card = await cards.issue(id);
-      const ticket = await cards.downloadTicket(id, card.serial, parsed.data.size, requestLocale(ctx));
+      const ticket = await cards.downloadTicket(id, card.serial, parsed.data.size, pageLocale(ctx));
       await s.audit.record({ event: 'card.print', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `serial ${card.serial}, ${parsed.data.size}, replaces ${old?.serial ?? 'none'}` });
       accountPage(ctx, s, 'interactions/card/account-printed', session, { serial: card.serial, href: `/account/card/download/${ticket}` });
     });

@@ -1,7 +1,7 @@
 // Rendering of the member area's own pages (contact change, channel reset, forgot password, back
 // office): the shared layout, strings in the visitor's language, messages by locale key.
 import type Koa from 'koa';
-import { chooseLocale } from '../../src/http/i18n.ts';
+import { pageLocale, showPage } from '../../src/account/page.ts';
 import type { Services } from '../../src/services.ts';
 import { FormError } from '../../src/http/form.ts';
 import { readMultipart } from '../../src/http/multipart.ts';
@@ -14,21 +14,11 @@ export interface PageData extends Record<string, unknown> {
   noticeParams?: Record<string, string | number>;
 }
 
-export function pageLocale(ctx: Koa.Context): string {
-  return chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
-}
+export { pageLocale };
 
 export function renderPage(ctx: Koa.Context, s: Services, view: string, data: PageData, status = 200): void {
-  const locale = pageLocale(ctx);
-  const t = (key: string, params?: Record<string, string | number>) => s.views.strings.t(locale, key, params);
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.set('cache-control', 'no-store');
-  ctx.body = s.views.render(view, locale, {
-    ...data,
-    error: data.error ? t(data.error, data.errorParams) : undefined,
-    notice: data.notice ? t(data.notice, data.noticeParams) : undefined,
-  });
+  const { error, errorParams, notice, noticeParams, ...rest } = data;
+  showPage(ctx, s, undefined, view, rest, { error, errorParams, notice, noticeParams, status });
 }
 
 export interface DocumentForm { fields: Record<string, string>; document: { data: Buffer; type: DocumentType } }

@@ -4,7 +4,6 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { chooseLocale } from '../http/i18n.ts';
-import { renderAccountPage } from './routes.ts';
 import type { AccountSession } from './session.ts';
 
 export interface PageMessages {
@@ -17,11 +16,25 @@ export interface PageMessages {
   status?: number;
 }
 
+/** The language of a page outside the login: ?ui_locales=, else Accept-Language. */
 export function pageLocale(ctx: Koa.Context): string {
   return chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
 }
 
-export function showPage(ctx: Koa.Context, s: Services, session: AccountSession, view: string, data: Record<string, unknown>, m: PageMessages = {}): void {
+/** A page outside the login, with the signed-in user's form token and account when there is one. */
+export function renderAccountPage(ctx: Koa.Context, s: Services, view: string, session: AccountSession | undefined, data: Record<string, unknown> = {}, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  ctx.body = s.views.render(view, pageLocale(ctx), {
+    ...data,
+    ...(session ? { csrf: session.csrf, account: session.account } : {}),
+    logout: `${s.config.issuer}/session/end`,
+  });
+}
+
+/** renderAccountPage with its messages given as locale keys (an error means 400 unless told). */
+export function showPage(ctx: Koa.Context, s: Services, session: AccountSession | undefined, view: string, data: Record<string, unknown>, m: PageMessages = {}): void {
   const locale = pageLocale(ctx);
   const t = (key: string, params?: Record<string, string | number>) => s.views.strings.t(locale, key, params);
   const error = m.error ? t(m.error, m.errorParams) : undefined;

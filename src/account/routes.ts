@@ -3,18 +3,10 @@
 import type Router from '@koa/router';
 import type { Services } from '../services.ts';
 import { keys } from '../store/keys.ts';
-import { chooseLocale } from '../http/i18n.ts';
+import { renderAccountPage } from './page.ts';
 import type { AccountPlugin } from './plugin.ts';
-import { requireAccount, type AccountSession } from './session.ts';
+import { requireAccount } from './session.ts';
 import { credentialsPlugin } from './credentials.ts';
-
-export function renderAccountPage(ctx: import('koa').Context, s: Services, view: string, session: AccountSession | undefined, data: Record<string, unknown> = {}, status = 200): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.set('cache-control', 'no-store');
-  const locale = chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
-  ctx.body = s.views.render(view, locale, { ...data, csrf: session?.csrf, account: session?.account, logout: `${s.config.issuer}/session/end` });
-}
 
 export function accountRoutes(router: Router, s: Services, methodPlugins: AccountPlugin[]): void {
   const plugins = [credentialsPlugin(methodPlugins), ...methodPlugins];

@@ -2,8 +2,7 @@
 // certificate above it). GET pages send the user through a step-up; a POST without it is refused.
 import type Koa from 'koa';
 import type { Services } from '../services.ts';
-import { chooseLocale } from '../http/i18n.ts';
-import { renderAccountPage } from './routes.ts';
+import { showPage } from './page.ts';
 import { accountSession, checkAccountCsrf, requireAccount, type AccountSession } from './session.ts';
 
 export const STRONG_ACR = 'urn:idp:loa:2';
@@ -21,20 +20,11 @@ export async function strongPost(ctx: Koa.Context, s: Services): Promise<Account
   return session;
 }
 
-/** An account page with its messages given as locale keys. */
+/** An account page with its messages given as locale keys (see showPage). */
 export function accountPage(
   ctx: Koa.Context, s: Services, view: string, session: AccountSession,
   data: Record<string, unknown> & { errorKey?: string; errorParams?: Record<string, string | number>; noticeKey?: string } = {}, status = 200,
 ): void {
-  const locale = chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
   const { errorKey, errorParams, noticeKey, ...rest } = data;
-  renderAccountPage(ctx, s, view, session, {
-    ...rest,
-    error: errorKey ? s.views.strings.t(locale, errorKey, errorParams) : undefined,
-    notice: noticeKey ? s.views.strings.t(locale, noticeKey) : undefined,
-  }, status);
-}
-
-export function requestLocale(ctx: Koa.Context): string {
-  return chooseLocale(typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined, ctx.get('accept-language'));
+  showPage(ctx, s, session, view, rest, { error: errorKey, errorParams, notice: noticeKey, status });
 }
