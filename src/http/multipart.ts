@@ -40,6 +40,8 @@ export async function readMultipart(ctx: Koa.Context, opts: { maxFileBytes: numb
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      // A body cut off inside the file errors this stream: unhandled, it would end the process.
+      stream.on('error', () => reject(problem ?? new FormError(400, 'error.bad_request')));
       if (name !== opts.fileField || upload.file) {
         fail(new FormError(400, 'error.bad_request'));
         stream.resume();

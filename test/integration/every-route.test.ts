@@ -18,6 +18,8 @@ const BODIES: { type?: string; body: string | Uint8Array }[] = [
   { type: 'application/json', body: '{"csrf": "x"' },
   { type: 'multipart/form-data; boundary=zzz', body: '--zzz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nx\r\n--zz' },
   { type: 'multipart/form-data', body: 'garbage' },
+  // Cut off inside the file part (no closing boundary).
+  { type: 'multipart/form-data; boundary=zzz', body: '--zzz\r\nContent-Disposition: form-data; name="document"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 cut' },
   { body: new Uint8Array([0xff, 0xfe, 0x00, 0x01]) },
 ];
 
