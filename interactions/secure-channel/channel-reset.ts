@@ -90,9 +90,9 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
         await s.delivery.send({ kind: 'member_code', channel, to: contact.to, locale: pageLocale(ctx), code: account!.memberCode! });
       } catch (err) {
         if (!(err instanceof DeliveryError)) throw err;
+        // The same page as for anyone else: a failure shown only to members would tell who is one.
         await s.redis.del(keys.throttle(account!.id, 'member-code'));
-        await s.audit.record({ event: 'member_code.send', outcome: 'failure', reason: err.message, subject: `C.${fiscal_code}`, ip: ctx.ip });
-        return showMemberCode(ctx, s, { error: 'delivery.failed' }, 503);
+        reason = `delivery failed: ${err.message}`;
       }
     }
     await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: `C.${fiscal_code}`, ip: ctx.ip });
