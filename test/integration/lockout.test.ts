@@ -78,16 +78,27 @@ describe('lockout', () => {
     expect((await credential('O.12345678.MARIO', 'operator'))?.failures).toBe(0);
   });
 
-  it('unlocks from the command line against REDIS_URL', { skip: !realRedis }, async () => {
-    const id = 'O.12345678.MARIO';
-    for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(id, 'operator', 'nope');
-    expect((await credential(id, 'operator'))?.locked).toBe(true);
-    const run = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'unlock', '12345678', 'mario'], {
+  it('unlocks a citizen from the command line against REDIS_URL, and leaves company passwords to their rules', { skip: !realRedis }, async () => {
+    const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], {
       env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
     });
+    const citizen = `C.${MARIO.fiscal_code}`;
+    for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(citizen, 'personal', 'nope');
+    expect((await credential(citizen, 'personal'))?.locked).toBe(true);
+    const run = cli('unlock', MARIO.fiscal_code.toLowerCase());
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/unlocked the operator password of 12345678 mario/);
-    expect((await credential(id, 'operator'))?.locked).toBe(false);
+    expect(run.stdout).toMatch(/unlocked the personal password of/);
+    expect((await credential(citizen, 'personal'))?.locked).toBe(false);
+
+    // An operator's password is re-issued by the company administrator, not unlocked by the branch.
+    const operator = 'O.12345678.MARIO';
+    for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(operator, 'operator', 'nope');
+    const refused = cli('unlock', '12345678', 'mario');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/re-issued .* by the company administrator/);
+    expect((await credential(operator, 'operator'))?.locked).toBe(true);
+    const admin = cli('unlock', '12345678');
+    expect(admin.stderr).toMatch(/the branch issues a new one/);
   });
 });
 
