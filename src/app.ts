@@ -139,6 +139,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     },
     async close() {
       await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+      await services.audit.settled();
       if (!opts.store) await store.close();
     },
   };

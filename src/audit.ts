@@ -82,6 +82,13 @@ export class Audit {
     return dropped;
   }
 
+  private trimming: Promise<void> = Promise.resolve();
+
+  /** Resolves when the retention run started by the last event has finished (for tests and shutdown). */
+  settled(): Promise<void> {
+    return this.trimming;
+  }
+
   async record(e: AuditEvent): Promise<void> {
     const args: string[] = ['time', new Date(this.clock.now()).toISOString()];
     for (const f of FIELDS) {
@@ -90,25 +97,17 @@ export class Audit {
     }
     await this.redis.xadd(keys.audit, 'MAXLEN', '~', this.maxEntries, '*', ...args);
     if (this.opts.retentionDays && this.clock.now() - this.lastTrim >= TRIM_EVERY_MS) {
-      // Housekeeping: the event is recorded whatever happens here (the embedded store lacks XDEL).
-      await this.dropExpired().catch((err: unknown) => this.log?.warn({ err }, 'audit retention: could not drop old events'));
+      // Housekeeping, not awaited: no request waits for it, and the event is recorded whatever
+      // happens here (the embedded store lacks XDEL).
+      this.lastTrim = this.clock.now();
+      this.trimming = this.dropExpired().then(() => undefined, (err: unknown) => { this.log?.warn({ err }, 'audit retention: could not drop old events'); });
     }
     this.log?.info({ audit: Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])) }, 'audit');
   }
 
   /** Newest last; `count` most recent entries, optionally only those matching every given field. */
-  async recent(count: number, filter: Partial<AuditEvent> = {}): Promise<(AuditEvent & { id: string; time: string })[]> {
-    const raw = await this.redis.xrevrange(keys.audit, '+', '-', 'COUNT', Math.max(count * 20, 1000));
-    const out: (AuditEvent & { id: string; time: string })[] = [];
-    for (const [id, fields] of raw) {
-      const entry: Record<string, string> = { id };
-      for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
-      if (Object.entries(filter).every(([k, v]) => v === undefined || entry[k] === v)) {
-        out.push(entry as unknown as AuditEvent & { id: string; time: string });
-        if (out.length >= count) break;
-      }
-    }
-    return out.reverse();
+  recent(count: number, filter: Partial<AuditEvent> = {}): Promise<AuditEntry[]> {
+    return this.query({ count, filter });
   }
 
   /** The `count` newest events matching the query, oldest first; reads back at most MAX_SCAN events. */

@@ -86,6 +86,7 @@ describe('audit retention', () => {
       expect(await r.idp.services.redis.xlen(keys.audit)).toBe(4);
       c.advance(2 * DAY_MS);
       await audit.record({ event: 'new', outcome: 'info' });
+      await audit.settled(); // retention runs beside the request, not in it
       const left = await audit.query({ count: 100 });
       expect(left.map((e) => e.event)).toEqual(['recent', 'new']);
     } finally {
