@@ -75,7 +75,14 @@ export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
     async findAccount(_ctx, sub) {
       const account = await s.accounts.findBySub(sub);
       if (!account || account.disabled) return undefined;
-      return { accountId: sub, claims: async () => ({ ...claimsOf(account), ...(await treasuryClaims(s, account)) }) as { sub: string } };
+      return {
+        accountId: sub,
+        async claims(_use, scope, requested) {
+          // The operator's accounts and functions cost two reads: only when they are asked for.
+          const asked = scope.split(' ').includes('treasury') || ['accounts', 'functions'].some((c) => c in (requested ?? {}));
+          return { ...claimsOf(account), ...(asked ? await treasuryClaims(s, account) : {}) } as { sub: string };
+        },
+      };
     },
     extraClientMetadata: {
       properties: ['first_party', 'accepted_methods'],
