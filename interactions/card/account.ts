@@ -6,7 +6,7 @@ import { accountPage, requireStrongAccount, strongPost } from '../../src/account
 import { pageLocale } from '../../src/account/page.ts';
 import { formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
-import { CARD_SIZES, cardsOf } from './cards.ts';
+import { CARD_SIZES, cardsOf, type Card } from './cards.ts';
 import { cardPdf } from './card-pdf.ts';
 
 const printForm = z.object({ csrf: z.string(), size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
@@ -15,10 +15,10 @@ export function holderOf(account: { givenName?: string; familyName?: string; fis
   return { name: [account.givenName, account.familyName].filter(Boolean).join(' ') || account.id, id: account.fiscalCode ?? account.id };
 }
 
-export async function renderCard(s: Services, accountId: string, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
+/** The PDF of exactly this card (the one the ticket was made for, already read and checked). */
+export async function renderCard(s: Services, accountId: string, card: Card, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
   const account = await s.accounts.findById(accountId);
-  const card = await cardsOf(s).read(accountId);
-  if (!account || !card) return undefined;
+  if (!account) return undefined;
   const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p));
   return { pdf, serial: card.serial };
 }
@@ -70,7 +70,7 @@ const plugin: AccountPlugin = {
     router.get('/account/card/download/:ticket', async (ctx) => {
       const found = await cardsOf(s).redeem(ctx.params.ticket ?? '');
       if (!found) return ctx.throw(404, 'error.card_download');
-      const rendered = await renderCard(s, found.accountId, found.size, found.locale);
+      const rendered = await renderCard(s, found.accountId, found.card, found.size, found.locale);
       if (!rendered) return ctx.throw(404, 'error.card_download');
       await s.audit.record({ event: 'card.download', outcome: 'success', subject: found.accountId, ip: ctx.ip, reason: `serial ${rendered.serial}, ${found.size}` });
       ctx.type = 'application/pdf';

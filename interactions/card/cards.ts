@@ -162,7 +162,8 @@ export class SecurityCards {
     return card && card.serial === serial ? { accountId, card, size, locale } : undefined;
   }
 
-  private decoy(accountId: string, serial: string): [number, number] {
+  /** Fixed cells for a name, so a locked card or an unknown user gets a page like any other. */
+  decoy(accountId: string, serial: string): [number, number] {
     const mac = Buffer.from(this.s.sealer.mac(`${accountId}:${serial}`, 'card-decoy'), 'base64url');
     const a = (mac.readUInt32BE(0) % CELLS) + 1;
     const b = ((a - 1 + 1 + (mac.readUInt32BE(4) % (CELLS - 1))) % CELLS) + 1;

@@ -17,7 +17,12 @@ const form = z.object({
 });
 
 async function page(ctx: StepContext) {
-  const ch = await cardsOf(ctx.services).challenge(ctx.account!.id);
+  if (!ctx.account) {
+    // Nobody by that name (only possible when a level names this step directly): the same page.
+    const cells = cardsOf(ctx.services).decoy(ctx.flow.identified?.name ?? '', 'unknown');
+    return { view: 'interactions/card/page', data: { cells, challenge: cells.join(',') } };
+  }
+  const ch = await cardsOf(ctx.services).challenge(ctx.account.id);
   if (ch.status === 'exhausted' || ch.status === 'none') {
     return { view: 'interactions/card/exhausted', error: ch.status === 'none' ? 'card.rejected' : 'card.exhausted', status: 403 };
   }
