@@ -25,6 +25,7 @@ import { Views } from './http/views.ts';
 import { createLogger } from './logger.ts';
 import { createProvider } from './provider.ts';
 import { saveClient } from './store/oidc-adapter.ts';
+import { keys } from './store/keys.ts';
 import { loadServerKeys } from './server-keys.ts';
 import type { Services } from './services.ts';
 import { openStore, type Store } from './store/redis.ts';
@@ -124,6 +125,18 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   provider.use(router.allowedMethods({ throw: true }));
 
   const servers: http.Server[] = [];
+  // Documents past their retention are deleted hourly by whichever serving process takes the turn
+  // (a Redis lock), so retention holds without a cron job; `requests purge` does the same by hand.
+  let purging: NodeJS.Timeout | undefined;
+  const purgeTurn = async () => {
+    try {
+      if ((await store.redis.set(keys.purgeTurn, '1', 'EX', 3000, 'NX')) !== 'OK') return;
+      const purged = await services.requests.purgeDocuments(config.documents.retentionDays);
+      if (purged) await services.audit.record({ event: 'request.purge', outcome: 'info', actor: 'retention', reason: `${purged} documents past retention` });
+    } catch (err) {
+      log.warn({ err }, 'document retention: purge failed, next try in an hour');
+    }
+  };
   const routes = router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })));
   return {
     provider, services, store, routes,
@@ -134,10 +147,12 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
         server.once('error', reject);
         server.listen(port, host, () => resolve());
       });
+      purging ??= setInterval(() => void purgeTurn(), 3_600_000).unref();
       const { port: actual } = server.address() as AddressInfo;
       return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
     },
     async close() {
+      clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
       await services.audit.settled();
       if (!opts.store) await store.close();

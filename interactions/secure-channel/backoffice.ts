@@ -10,7 +10,7 @@ import { checkAccountCsrf, requireRole } from '../../src/account/session.ts';
 import { EXTENSION } from '../../src/documents/sniff.ts';
 import { REQUEST_ID, type BackofficeRequest } from '../../src/requests/requests.ts';
 import { approveRequest, rejectRequest } from '../../src/requests/review.ts';
-import { renderPage, type PageData } from './pages.ts';
+import { pageLocale, renderPage, type PageData } from './pages.ts';
 
 const decisionForm = z.object({
   csrf: z.string(),
@@ -39,20 +39,17 @@ function requestId(ctx: Koa.Context): string {
 }
 
 export function backofficeRoutes(router: Router, s: Services, form: Koa.Middleware): void {
-  const locale = (ctx: Koa.Context) => (ctx.get('accept-language').toLowerCase().startsWith('en') ? 'en' : 'it');
 
   router.get('/backoffice/requests', async (ctx) => {
     const session = await reviewer(ctx, s);
     if (!session) return;
-    const purged = await s.requests.purgeDocuments(s.config.documents.retentionDays);
-    if (purged) await s.audit.record({ event: 'request.purge', outcome: 'info', actor: session.account.id, reason: `${purged} documents past retention` });
-    const pending = (await s.requests.list('pending')).map((r) => row(s, r, locale(ctx)));
-    const decided = (await s.requests.list('decided', 50)).map((r) => row(s, r, locale(ctx)));
+    const pending = (await s.requests.list('pending')).map((r) => row(s, r, pageLocale(ctx)));
+    const decided = (await s.requests.list('decided', 50)).map((r) => row(s, r, pageLocale(ctx)));
     renderPage(ctx, s, 'interactions/secure-channel/backoffice-list', { pending, decided });
   });
 
   const showOne = async (ctx: Koa.Context, csrf: string, r: BackofficeRequest, data: PageData = {}, status = 200) => {
-    renderPage(ctx, s, 'interactions/secure-channel/backoffice-request', { csrf, r: row(s, r, locale(ctx)), pending: r.status === 'pending', hasDocument: !!r.document, ...data }, status);
+    renderPage(ctx, s, 'interactions/secure-channel/backoffice-request', { csrf, r: row(s, r, pageLocale(ctx)), pending: r.status === 'pending', hasDocument: !!r.document, ...data }, status);
   };
 
   router.get('/backoffice/requests/:id', async (ctx) => {

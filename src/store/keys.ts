@@ -16,6 +16,7 @@
 // | acct-return:{STATE}          | string | 15 minutes                | account pages: where to go after login |
 // | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
+// | requests:purge-turn          | string | 50 minutes                | which process runs the hourly purge    |
 // | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
 // | acct:{ID}:card               | hash   | none                      | Security Card: serial, sealed grid, challenge, failures, used cells |
@@ -49,6 +50,7 @@ export const keys = {
   jwks: 'keys:jwks',
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
+  purgeTurn: 'requests:purge-turn',
   audit: 'audit',
   card: (id: string) => `acct:{${id}}:card`,
   totp: (id: string) => `acct:{${id}}:totp`,
