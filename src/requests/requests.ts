@@ -50,9 +50,15 @@ export class Requests {
   async create(r: { kind: RequestKind; accountId: string; locale: string; channel?: Channel; value?: string; document: { data: Buffer; type: DocumentType } }):
     Promise<{ ok: true; request: BackofficeRequest } | { ok: false; reason: 'pending' }> {
     const id = randomBytes(8).toString('hex');
-    // One pending request per member and kind: the marker is taken first, atomically.
-    const taken = await this.redis.set(keys.pendingRequest(r.accountId, r.kind), id, 'NX');
-    if (taken !== 'OK') return { ok: false, reason: 'pending' };
+    // One pending request per member and kind: the marker is taken first, atomically. A marker left
+    // by a process that died half-way (its request missing or already decided) is taken over.
+    const marker = keys.pendingRequest(r.accountId, r.kind);
+    if ((await this.redis.set(marker, id, 'NX')) !== 'OK') {
+      const holder = await this.redis.get(marker);
+      if (holder === null || (await this.isPending(holder)) || !(await this.redis.stringCompareAndSet(marker, holder, id))) {
+        return { ok: false, reason: 'pending' };
+      }
+    }
     try {
       const file = await this.documents.put(r.document.data, id);
       const now = this.clock.now();
@@ -83,7 +89,12 @@ export class Requests {
   }
 
   async pendingOf(accountId: string, kind: RequestKind): Promise<string | undefined> {
-    return (await this.redis.get(keys.pendingRequest(accountId, kind))) ?? undefined;
+    const id = await this.redis.get(keys.pendingRequest(accountId, kind));
+    return id !== null && (await this.isPending(id)) ? id : undefined;
+  }
+
+  private async isPending(id: string): Promise<boolean> {
+    return (await this.redis.hget(keys.request(id), 'status')) === 'pending';
   }
 
   /** Decides a pending request once; returns 'ok', or why not ('missing', or its status). */
@@ -102,7 +113,11 @@ export class Requests {
 
   async readDocument(r: BackofficeRequest): Promise<Buffer | undefined> {
     if (!r.document) return undefined;
-    return this.documents.get(r.document.file, r.id);
+    // Gone meanwhile (purged, or DOCUMENTS_DIR not shared by this process): "not available", not a 500.
+    return this.documents.get(r.document.file, r.id).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
   }
 
   /** Deletes the documents of requests decided more than `retentionDays` ago; returns how many. */

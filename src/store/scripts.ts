@@ -50,6 +50,15 @@ return 1`,
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
   },
+  // KEYS[1] a string; ARGV[1] the value read before, ARGV[2] the new value. Returns 1 when replaced,
+  // 0 when someone changed it meanwhile.
+  stringCompareAndSet: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`,
+  },
   // KEYS[1] Security Card hash; ARGV the 50 cell numbers in a random order (drawn by the caller from
   // a CSPRNG). Returns the standing challenge, or sets the first two unused cells of ARGV as the new
   // one: {'ok', 'a,b', serial}, {'locked', 'a,b' or '', serial}, {'exhausted', '', serial} (fewer
@@ -238,6 +247,7 @@ export interface ScriptedRedis extends Redis {
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
   oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
   oidcConsume(key: string, at: number): Promise<number>;
+  stringCompareAndSet(key: string, expected: string, value: string): Promise<0 | 1>;
   cardChallenge(key: string, ...shuffledCells: number[]): Promise<[string, string?, string?]>;
   cardAnswer(key: string, serial: string, challenge: string, ok: 0 | 1, threshold: number, singleUse: 0 | 1): Promise<[string, number]>;
   totpAnswer(key: string, deviceId: string, step: number, threshold: number): Promise<[string, number]>;
