@@ -135,10 +135,8 @@ export class SecurityCards {
 
   /** Clears the lock and the count (one transaction); the next login draws new cells. */
   async unlock(accountId: string): Promise<boolean> {
-    const key = keys.card(accountId);
-    if (!(await this.s.redis.exists(key))) return false;
-    await this.s.redis.multi().hset(key, { failures: '0', locked: '0' }).hdel(key, 'challenge').exec();
-    return true;
+    // The standing challenge goes too: new cells next time.
+    return (await this.s.redis.unlockCredential(keys.card(accountId), 'challenge')) === 1;
   }
 
   async remove(accountId: string): Promise<boolean> {

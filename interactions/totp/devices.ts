@@ -3,7 +3,8 @@
 // clock (now + its synchronisation offset), and each time step at most once: the last used step and
 // the failure count change only in the totpAnswer / totpResync scripts, so replays are refused
 // across processes.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../../src/crypto/safe-equal.ts';
 import { generate, generateSecret, generateURI, verify } from 'otplib';
 import type { Account } from '../../src/accounts/accounts.ts';
 import type { Services } from '../../src/services.ts';
@@ -16,7 +17,6 @@ export interface DeviceStatus { createdAt: number; locked: boolean; failures: nu
 export type TotpOutcome = 'ok' | 'wrong' | 'replay' | 'locked_now' | 'locked' | 'stale' | 'none';
 
 const purpose = (accountId: string) => `totp:${accountId}`;
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export class TotpDevices {
   constructor(private readonly s: Services) {}
@@ -96,7 +96,7 @@ export class TotpDevices {
       return codes.get(step)!;
     };
     for (let step = current - range; step <= current + range; step += 1) {
-      if (same(await codeAt(step), first) && same(await codeAt(step + 1), second)) {
+      if (safeEqual(await codeAt(step), first) && safeEqual(await codeAt(step + 1), second)) {
         const result = await this.s.redis.totpResync(key, id, step + 1, step + 1 - current);
         return result === 'stale' ? 'none' : result;
       }
@@ -105,10 +105,7 @@ export class TotpDevices {
   }
 
   async unlock(accountId: string): Promise<boolean> {
-    const key = keys.totp(accountId);
-    if (!(await this.s.redis.exists(key))) return false;
-    await this.s.redis.hset(key, { failures: '0', locked: '0' });
-    return true;
+    return (await this.s.redis.unlockCredential(keys.totp(accountId))) === 1;
   }
 
   async remove(accountId: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 // Who is using the self-service and administration pages: the IdP's own SSO session (oidc-provider's
 // Session, in Redis), so these pages need no login of their own. A page that needs a higher level
 // sends the user through a normal authorization request (step-up) and back.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../crypto/safe-equal.ts';
 import type Koa from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { Services } from '../services.ts';
@@ -62,9 +63,7 @@ export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.conf
 /** Checks the form token of an account page; throws 403 when missing or wrong. */
 export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): void {
   const sent = (ctx.request as unknown as { body?: Record<string, unknown> }).body?.csrf;
-  const a = Buffer.from(typeof sent === 'string' ? sent : '');
-  const b = Buffer.from(session.csrf);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) ctx.throw(403, 'error.csrf');
+  if (typeof sent !== 'string' || !safeEqual(sent, session.csrf)) ctx.throw(403, 'error.csrf');
 }
 
 /** The session when its user has `role` (after requireAccount); otherwise a 403 and an audit event. */

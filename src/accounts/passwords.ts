@@ -97,11 +97,8 @@ export class Passwords {
     return { ok: true, credential: { ...credential, failures: 0 }, changeRequired, expiresInDays };
   }
 
-  /** Clears the lock and the count (one HSET: atomic). Returns false when there is no such credential. */
+  /** Clears the lock and the count (one script). Returns false when there is no such credential. */
   async unlock(accountId: string, kind: PasswordKind): Promise<boolean> {
-    const key = keys.credential(accountId, kind);
-    if (!(await this.redis.exists(key))) return false;
-    await this.redis.hset(key, { failures: '0', locked: '0' });
-    return true;
+    return (await this.redis.unlockCredential(keys.credential(accountId, kind))) === 1;
   }
 }

@@ -1,6 +1,7 @@
 // Runs an interaction: picks the current step from the flow state, renders it, feeds it the posted
 // form, and, when the chain and its required actions are done, hands the result to oidc-provider.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../crypto/safe-equal.ts';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
@@ -314,10 +315,7 @@ export class Engine {
   }
 
   private checkCsrf(flow: FlowState | undefined, token: unknown): asserts flow is FlowState {
-    if (!flow || typeof token !== 'string') throw new FlowError(403, 'error.csrf');
-    const a = Buffer.from(token);
-    const b = Buffer.from(flow.csrf);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new FlowError(403, 'error.csrf');
+    if (!flow || typeof token !== 'string' || !safeEqual(token, flow.csrf)) throw new FlowError(403, 'error.csrf');
   }
 
   private async audit(ctx: Koa.Context, details: Details, flow: FlowState, e: Parameters<StepContext['audit']>[0]): Promise<void> {

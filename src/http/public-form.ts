@@ -1,7 +1,8 @@
 // CSRF for the pages reached without a session (channel reset, forgot password): a random id in an
 // HttpOnly SameSite=Strict cookie, and in the form a MAC of it under DATA_KEY. The id also names
 // the page flow's state in Redis.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../crypto/safe-equal.ts';
 import type Koa from 'koa';
 import type { Services } from '../services.ts';
 
@@ -29,8 +30,4 @@ export function checkPublicCsrf(ctx: Koa.Context, s: Services, sent: unknown): s
   return id;
 }
 
-/** Constant-time comparison of two strings of any length. */
-export function safeEqual(a: string, b: string): boolean {
-  const h = (v: string) => createHash('sha256').update(v).digest();
-  return timingSafeEqual(h(a), h(b)) && a.length === b.length;
-}
+export { safeEqual };

@@ -35,8 +35,6 @@ const CHECK_STATUS: Record<number, Exclude<CheckResult, { ok: true }>['reason']>
   0: 'wrong', 2: 'void_now', [-1]: 'none', [-2]: 'expired', [-3]: 'void', [-4]: 'locked',
 };
 
-export const OTP_FORMAT = /^\d{6}$/;
-
 export class OneTimeCodes {
   constructor(
     private readonly redis: ScriptedRedis,

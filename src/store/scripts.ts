@@ -50,6 +50,17 @@ return 1`,
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
   },
+  // KEYS[1] a credential's hash (password, card, app); ARGV fields to drop as well. Clears the
+  // failures and the lock only if the credential still exists (never leaves a stub behind).
+  // Returns 1 when unlocked, 0 when there is no such credential.
+  unlockCredential: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'failures', '0', 'locked', '0')
+for i = 1, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+return 1`,
+  },
   // KEYS[1] a string; ARGV[1] the value read before, ARGV[2] the new value. Returns 1 when replaced,
   // 0 when someone changed it meanwhile.
   stringCompareAndSet: {
@@ -240,14 +251,13 @@ return 1`,
   },
 } as const;
 
-export type ScriptName = keyof typeof scripts;
-
 export interface ScriptedRedis extends Redis {
   passwordFailure(key: string, threshold: number): Promise<[number, number]>;
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
   oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
   oidcConsume(key: string, at: number): Promise<number>;
   stringCompareAndSet(key: string, expected: string, value: string): Promise<0 | 1>;
+  unlockCredential(key: string, ...dropFields: string[]): Promise<0 | 1>;
   cardChallenge(key: string, ...shuffledCells: number[]): Promise<[string, string?, string?]>;
   cardAnswer(key: string, serial: string, challenge: string, ok: 0 | 1, threshold: number, singleUse: 0 | 1): Promise<[string, number]>;
   totpAnswer(key: string, deviceId: string, step: number, threshold: number): Promise<[string, number]>;
