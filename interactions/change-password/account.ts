@@ -9,7 +9,8 @@ import type { AccountPlugin } from '../../src/account/plugin.ts';
 import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/account/session.ts';
 import { postedForm, showPage, type PageMessages } from '../../src/account/page.ts';
 import type { AccountType, PasswordKind } from '../../src/accounts/accounts.ts';
-import { checkPasswordPolicy } from '../../src/accounts/password-policy.ts';
+import { checkNewPassword } from '../../src/accounts/password-policy.ts';
+import type { Credential } from '../../src/accounts/passwords.ts';
 import { describeFormError, field, formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { DAY_MS } from '../../src/clock.ts';
@@ -26,9 +27,9 @@ const form = z.object({
   new_password_confirm: field(256),
 });
 
-async function page(ctx: Koa.Context, s: Services, session: AccountSession, kind: PasswordKind, m: PageMessages = {}): Promise<void> {
+async function page(ctx: Koa.Context, s: Services, session: AccountSession, kind: PasswordKind, m: PageMessages = {}, known?: Credential): Promise<void> {
   const policy = s.config.passwords[kind];
-  const cred = await s.passwords.get(session.account.id, kind);
+  const cred = known ?? (await s.passwords.get(session.account.id, kind));
   const now = s.clock.now();
   const daysLeft = cred && cred.expiresAt > 0 ? Math.max(0, Math.ceil((cred.expiresAt - now) / DAY_MS)) : undefined;
   showPage(ctx, s, session, 'interactions/change-password/self-service', {
@@ -50,20 +51,22 @@ export default {
   },
   routes(router, s) {
     // A kind this account does not have is no page at all.
-    const kindOf = async (ctx: Koa.Context, session: AccountSession): Promise<PasswordKind> => {
+    const kindOf = async (ctx: Koa.Context, session: AccountSession): Promise<{ kind: PasswordKind; cred: Credential }> => {
       const kind = ctx.params.kind as PasswordKind;
-      if (!(KINDS[session.account.type] ?? []).includes(kind) || !(await s.passwords.get(session.account.id, kind))) ctx.throw(404, 'error.not_found');
-      return kind;
+      const cred = (KINDS[session.account.type] ?? []).includes(kind) ? await s.passwords.get(session.account.id, kind) : undefined;
+      if (!cred) return ctx.throw(404, 'error.not_found');
+      return { kind, cred };
     };
     router.get('/account/password/:kind', async (ctx) => {
       const session = await requireAccount(ctx, s);
       if (!session) return;
-      await page(ctx, s, session, await kindOf(ctx, session));
+      const { kind, cred } = await kindOf(ctx, session);
+      await page(ctx, s, session, kind, {}, cred);
     });
     router.post('/account/password/:kind', formBody(s.config.formLimitBytes), async (ctx) => {
       const session = await requireAccount(ctx, s);
       if (!session) return;
-      const kind = await kindOf(ctx, session);
+      const { kind, cred } = await kindOf(ctx, session);
       checkAccountCsrf(ctx, session);
       const id = session.account.id;
       const policy = s.config.passwords[kind];
@@ -72,19 +75,15 @@ export default {
       const parsed = form.safeParse(postedForm(ctx));
       if (!parsed.success) {
         const { key, params } = describeFormError(parsed.error);
-        return page(ctx, s, session, kind, { error: key, errorParams: params });
+        return page(ctx, s, session, kind, { error: key, errorParams: params }, cred);
       }
       const f = parsed.data;
       const params = { min: policy.minLength, max: policy.maxLength };
       // The new password is judged first: a typo in it should not cost an attempt of the current one.
-      if (f.new_password !== f.new_password_confirm) {
-        await audit('failure', 'mismatch');
-        return page(ctx, s, session, kind, { error: 'change_password.mismatch' });
-      }
-      const violation = checkPasswordPolicy(f.new_password, policy);
-      if (violation) {
-        await audit('failure', violation);
-        return page(ctx, s, session, kind, { error: violation, errorParams: params });
+      const problem = checkNewPassword(f.new_password, f.new_password_confirm, policy);
+      if (problem) {
+        await audit('failure', problem === 'change_password.mismatch' ? 'mismatch' : problem);
+        return page(ctx, s, session, kind, { error: problem, errorParams: params }, cred);
       }
       const result = await s.passwords.verify(id, kind, f.password);
       if (!result.ok) {

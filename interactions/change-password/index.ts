@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { defineStep } from '../../src/flow/step.ts';
 import type { PasswordKind } from '../../src/accounts/accounts.ts';
-import { checkPasswordPolicy } from '../../src/accounts/password-policy.ts';
+import { checkNewPassword } from '../../src/accounts/password-policy.ts';
 import { field } from '../../src/http/form.ts';
 
 const form = z.object({
@@ -35,9 +35,8 @@ export default defineStep({
       const errorParams = { min: policy.minLength, max: policy.maxLength };
       return { type: 'challenge' as const, page: { ...(await this.render(ctx)), error, errorParams } };
     };
-    if (f.new_password !== f.new_password_confirm) return reject('change_password.mismatch', 'mismatch');
-    const violation = checkPasswordPolicy(f.new_password, policy);
-    if (violation) return reject(violation, violation);
+    const problem = checkNewPassword(f.new_password, f.new_password_confirm, policy);
+    if (problem) return reject(problem, problem === 'change_password.mismatch' ? 'mismatch' : problem);
     const current = await ctx.services.passwords.get(account.id, kind);
     if (await ctx.services.passwords.matches(current?.hash, f.new_password)) return reject('change_password.same', 'same');
     await ctx.services.passwords.set(account.id, kind, f.new_password, { mustChange: false });

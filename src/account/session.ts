@@ -43,8 +43,8 @@ export async function accountSession(ctx: Koa.Context, s: Services): Promise<Acc
  * The session when it is at `acr` or above; otherwise the response is a redirect to log in (or step
  * up) and back to this page, and the result is undefined.
  */
-export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr): Promise<AccountSession | undefined> {
-  const current = await accountSession(ctx, s);
+export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr, known?: AccountSession): Promise<AccountSession | undefined> {
+  const current = known ?? (await accountSession(ctx, s));
   if (current && s.policy.rank(current.acr) >= s.policy.rank(acr)) return current;
   const state = randomBytes(18).toString('base64url');
   // Back only to our own account and back-office pages (never an open redirect).
@@ -70,7 +70,7 @@ export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): voi
 export async function requireRole(ctx: Koa.Context, s: Services, role: string, acr?: string): Promise<AccountSession | undefined> {
   // Someone signed in without the role is refused at once: no point asking them to step up first.
   const current = await accountSession(ctx, s);
-  const session = current && !current.account.roles?.includes(role) ? current : await requireAccount(ctx, s, acr);
+  const session = current && !current.account.roles?.includes(role) ? current : await requireAccount(ctx, s, acr, current);
   if (!session) return undefined;
   if (!session.account.roles?.includes(role)) {
     await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `needs role ${role}`, actor: session.account.id, subject: ctx.path, ip: ctx.ip });

@@ -20,3 +20,9 @@ export function checkPasswordPolicy(password: string, policy: PasswordKindPolicy
   }
   return undefined;
 }
+
+/** A new password and its confirmation: the first problem as a message key, or undefined. */
+export function checkNewPassword(password: string, confirmation: string, policy: PasswordKindPolicy): PolicyViolation | 'change_password.mismatch' | undefined {
+  if (password !== confirmation) return 'change_password.mismatch';
+  return checkPasswordPolicy(password, policy);
+}
