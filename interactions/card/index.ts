@@ -3,6 +3,7 @@
 // Redis per user). A wrong answer, a locked card and a stale page look alike to the user; the audit
 // log tells them apart.
 import { z } from 'zod';
+import { keys } from '../../src/store/keys.ts';
 import { defineStep, type StepContext } from '../../src/flow/step.ts';
 import { cardsOf } from './cards.ts';
 
@@ -40,7 +41,7 @@ export default defineStep({
   requiresUser: true,
   form,
   async configuredFor(ctx, account) {
-    return (await cardsOf(ctx.services).status(account.id)) !== undefined;
+    return (await ctx.services.redis.exists(keys.card(account.id))) === 1;
   },
   render: page,
   async action(ctx, f) {

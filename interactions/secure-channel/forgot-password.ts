@@ -8,7 +8,7 @@ import type { Services } from '../../src/services.ts';
 import { checkPasswordPolicy } from '../../src/accounts/password-policy.ts';
 import { describeFormError } from '../../src/http/form.ts';
 import { checkPublicCsrf, publicCsrf, publicFlowId } from '../../src/http/public-form.ts';
-import { normaliseOtp, OTP_FORM_FORMAT } from '../../src/otp/otp-feedback.ts';
+import { normaliseOtp, OTP_FORM_FORMAT, sendEvent } from '../../src/otp/otp-feedback.ts';
 import { keys } from '../../src/store/keys.ts';
 import { memberByCodes } from './channel-reset.ts';
 import { pageLocale, renderPage, type PageData } from './pages.ts';
@@ -49,7 +49,7 @@ async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowSt
   const channel = await s.secureChannels.get(state.accountId);
   if (!channel) return;
   const issued = await s.otp.issue(state.accountId, 'reset', channel, pageLocale(ctx), id);
-  await s.audit.record({ event: 'otp.send', outcome: issued.status === 'failed' ? 'failure' : issued.status === 'sent' ? 'success' : 'info', reason: issued.status === 'failed' ? issued.error.message : `${issued.status} ${channel.channel} (password reset)`, subject: state.accountId, ip: ctx.ip });
+  await s.audit.record({ ...sendEvent(issued, channel.channel, 'password reset'), subject: state.accountId, ip: ctx.ip });
 }
 
 export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Middleware): void {

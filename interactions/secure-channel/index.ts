@@ -9,7 +9,8 @@ import type { Account } from '../../src/accounts/accounts.ts';
 import { firstAccessPassword } from '../../src/accounts/first-access-password.ts';
 import { maskContact } from '../../src/delivery/mask.ts';
 import { DeliveryError, type Channel } from '../../src/delivery/message.ts';
-import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
+import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, sendEvent, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
+import type { IssueResult } from '../../src/otp/one-time-codes.ts';
 import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.ts';
 
 const CHOSEN = 'secure-channel:chosen';
@@ -35,10 +36,7 @@ function codePage(target: { channel: Channel; to: string }, feedback: OtpFeedbac
   return { view: 'interactions/secure-channel/code', data: { channel: target.channel, to: maskContact(target.channel, target.to) }, ...feedback };
 }
 
-const sendAudit = (ctx: StepContext, issued: { status: string; error?: DeliveryError }, channel: Channel) => ctx.audit({
-  event: 'otp.send', outcome: issued.status === 'failed' ? 'failure' : issued.status === 'sent' ? 'success' : 'info',
-  reason: issued.status === 'failed' ? issued.error!.message : `${issued.status} ${channel} (registration)`,
-});
+const sendAudit = (ctx: StepContext, issued: IssueResult, channel: Channel) => ctx.audit(sendEvent(issued, channel, 'registration'));
 
 export default defineStep({
   id: 'secure-channel',

@@ -1,6 +1,7 @@
 // Authenticator-app step (second factor): the 6-digit code of the user's TOTP app. Wrong code, a code
 // already used and a locked app look alike here; the audit log tells them apart.
 import { z } from 'zod';
+import { keys } from '../../src/store/keys.ts';
 import { defineStep } from '../../src/flow/step.ts';
 import { totpOf } from './devices.ts';
 
@@ -19,7 +20,7 @@ export default defineStep({
   requiresUser: true,
   form,
   async configuredFor(ctx, account) {
-    return (await totpOf(ctx.services).status(account.id)) !== undefined;
+    return (await ctx.services.redis.exists(keys.totp(account.id))) === 1;
   },
   async render() {
     return { view: 'interactions/totp/page' };

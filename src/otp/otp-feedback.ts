@@ -13,6 +13,12 @@ export interface OtpFeedback {
   status?: number;
 }
 
+/** The audit event of a send (never the code): sent, wait, or why it failed. */
+export function sendEvent(issued: IssueResult, channel: string, purpose = ''): { event: string; outcome: 'success' | 'failure' | 'info'; reason: string } {
+  if (issued.status === 'failed') return { event: 'otp.send', outcome: 'failure', reason: issued.error.message };
+  return { event: 'otp.send', outcome: issued.status === 'sent' ? 'success' : 'info', reason: `${issued.status} ${channel}${purpose ? ` (${purpose})` : ''}` };
+}
+
 export function issueFeedback(r: IssueResult, to: string, minutes: number): OtpFeedback {
   if (r.status === 'sent') return { notice: 'otp.sent', noticeParams: { to, minutes } };
   if (r.status === 'wait') return { notice: 'otp.wait', noticeParams: { to, seconds: r.waitSeconds }, status: 429 };
