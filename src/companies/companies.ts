@@ -5,6 +5,7 @@
 import type { Services } from '../services.ts';
 import { keys } from '../store/keys.ts';
 import type { Account } from '../accounts/accounts.ts';
+import { accountIdFor } from '../accounts/accounts.ts';
 
 export const COMPANY_CODE = /^\d{8}$/;
 export const OPERATOR_CODE = /^[A-Za-z0-9]{1,20}$/;
@@ -23,8 +24,8 @@ export interface Company {
 /** What an operator may use: some of the company's accounts, some functions. */
 export interface OperatorGrants { accounts: string[]; functions: string[] }
 
-export const adminId = (company: string) => `A.${company}`;
-export const operatorId = (company: string, operator: string) => `O.${company}.${operator}`;
+export const adminId = (company: string) => accountIdFor({ type: 'company', companyCode: company });
+export const operatorId = (company: string, operator: string) => accountIdFor({ type: 'company', companyCode: company, operatorCode: operator });
 export const defaultOperatorCode = (company: string) => `OPER${company}`;
 
 export class CompanyError extends Error {

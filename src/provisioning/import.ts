@@ -11,7 +11,7 @@ import { isValidFiscalCode } from '../accounts/fiscal-code.ts';
 import { checkPasswordPolicy } from '../accounts/password-policy.ts';
 import { keys } from '../store/keys.ts';
 import { saveClient } from '../store/oidc-adapter.ts';
-import { Companies } from '../companies/companies.ts';
+import { adminId, Companies, defaultOperatorCode, operatorId } from '../companies/companies.ts';
 
 const code = (re: RegExp, what: string) => z.string().regex(re, { error: what });
 const text = z.string().min(1).max(200);
@@ -120,7 +120,7 @@ export function parseImport(textBody: string, source: string, services: Pick<Ser
     policyCheck(['companies', i, 'activation_password'], 'activation', co.activation_password);
     co.operators.forEach((op, j) => {
       unique(['companies', i, 'operators', j, 'code'], `operator ${co.code}/${op.code}`);
-      if (op.code === `OPER${co.code}`) fail(['companies', i, 'operators', j, 'code'], `OPER${co.code} is the default operator, created with the company`);
+      if (op.code === defaultOperatorCode(co.code)) fail(['companies', i, 'operators', j, 'code'], `${op.code} is the default operator, created with the company`);
       policyCheck(['companies', i, 'operators', j, 'password'], 'operator', op.password);
       if (op.dispositive_password) policyCheck(['companies', i, 'operators', j, 'dispositive_password'], 'dispositive', op.dispositive_password);
       op.accounts?.forEach((n, k) => {
@@ -174,19 +174,19 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
     summary.citizens += 1;
   }
   for (const co of data.companies) {
-    const adminId = `A.${co.code}`;
+    const adminAccount = adminId(co.code);
     await s.redis.hset(keys.company(co.code), { code: co.code, name: co.name });
     await s.redis.sadd(keys.companies, co.code);
     // Accounts the company does not have yet are added; the functions of those it has stay as its
     // administrator set them (a re-import does not undo them).
     await new Companies(s).updateAccounts(co.code, (have) => [...have, ...co.accounts.filter((a) => !have.some((h) => h.number === a.number))]);
-    await s.accounts.upsert({ id: adminId, type: 'administrator', companyCode: co.code, companyName: co.name });
+    await s.accounts.upsert({ id: adminAccount, type: 'administrator', companyCode: co.code, companyName: co.name });
     // The administrator password is issued by the branch, so it is expired at first use.
-    await initial(adminId, 'administrator', co.admin_password, true);
-    await initial(adminId, 'activation', co.activation_password, false);
-    const defaultOperator = { code: `OPER${co.code}`, password: co.activation_password, dispositive_password: co.activation_password, must_change: true };
+    await initial(adminAccount, 'administrator', co.admin_password, true);
+    await initial(adminAccount, 'activation', co.activation_password, false);
+    const defaultOperator = { code: defaultOperatorCode(co.code), password: co.activation_password, dispositive_password: co.activation_password, must_change: true };
     for (const op of [defaultOperator, ...co.operators]) {
-      const id = `O.${co.code}.${op.code}`;
+      const id = operatorId(co.code, op.code);
       await s.accounts.upsert({
         id, type: 'operator', companyCode: co.code, companyName: co.name, operatorCode: op.code,
         givenName: 'given_name' in op ? op.given_name : undefined, familyName: 'family_name' in op ? op.family_name : undefined,
