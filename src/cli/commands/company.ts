@@ -13,6 +13,16 @@ import { PASSWORD_KINDS, type PasswordKind } from '../../accounts/accounts.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** A password argument; "-" reads it from standard input (the first line), so it stays out of ps and history. */
+async function secretArg(value: string): Promise<string> {
+  if (value !== '-') return value;
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new UsageError('no password on standard input');
+  return line;
+}
+
 const SUBCOMMANDS = ['list', 'create', 'show', 'reset-admin-password', 'set-activation-password', 'unlock', 'add-account'];
 
 async function actorOf(s: Services, values: Values): Promise<Actor> {
@@ -101,10 +111,11 @@ async function run(args: string[], values: Values, ctx: CommandContext): Promise
   const actor = await actorOf(s, values);
   if (sub === 'create') {
     if (typeof values.name !== 'string') throw new UsageError('company create needs --name');
-    if (typeof values['activation-password'] !== 'string') throw new UsageError('company create needs --activation-password (the one the customer chose)');
+    if (typeof values['activation-password'] !== 'string') throw new UsageError('company create needs --activation-password (the one the customer chose; - reads it from standard input)');
+    const activationPassword = await secretArg(values['activation-password']);
     const accounts = ((values.account as string[] | undefined) ?? []).flatMap((a) => a.split(','));
     const { company, adminPassword } = await createCompany(s, {
-      code: c, name: values.name, activationPassword: values['activation-password'], activationDays: days(values, s.config.passwords.activation.expiryDays), accounts,
+      code: c, name: values.name, activationPassword, activationDays: days(values, s.config.passwords.activation.expiryDays), accounts,
     }, actor).catch(english);
     if (json) return JSON.stringify({ created: company.code, name: company.name, accounts: company.accounts.map((a) => a.number), admin_password: adminPassword, default_operator: `OPER${company.code}` });
     return [
@@ -118,8 +129,9 @@ async function run(args: string[], values: Values, ctx: CommandContext): Promise
     return json ? JSON.stringify({ company: c, admin_password: password }) : `new administrator password for ${c} (must be changed at first use): ${password}`;
   }
   if (sub === 'set-activation-password') {
-    const password = rest[1] ?? (typeof values['activation-password'] === 'string' ? values['activation-password'] : undefined);
-    if (!password) throw new UsageError('company set-activation-password CODE PASSWORD [--activation-days N]');
+    const given = rest[1] ?? (typeof values['activation-password'] === 'string' ? values['activation-password'] : undefined);
+    if (!given) throw new UsageError('company set-activation-password CODE PASSWORD|- [--activation-days N]');
+    const password = await secretArg(given);
     const { expiresAt } = await setActivationPassword(s, c, password, days(values, s.config.passwords.activation.expiryDays), actor).catch(english);
     const until = new Date(expiresAt).toISOString();
     return json ? JSON.stringify({ company: c, activation_expires_at: until }) : `activation password of ${c} set (and unlocked); valid until ${until.slice(0, 10)}`;
@@ -144,7 +156,7 @@ export default defineCommand({
     'company create CODE --name NAME --activation-password PW [--activation-days 15-30] [--account NUMBER]...',
     'company show CODE                                  data, accounts, operators, password states',
     'company reset-admin-password CODE                  a new 10-digit administrator password (also unlocks)',
-    'company set-activation-password CODE PASSWORD [--activation-days 15-30]   (also unlocks)',
+    'company set-activation-password CODE PASSWORD [--activation-days 15-30]   (also unlocks; PASSWORD - reads it from standard input, out of ps and shell history)',
     'company unlock CODE                                unlock the activation password',
     'company add-account CODE NUMBER                    add a telematic account',
     '  (company actions take --actor FISCAL_CODE: the back-office user acting, recorded in the audit log)',
