@@ -104,48 +104,26 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
       await showCompany(ctx, session, m);
     }
   });
-  router.post('/backoffice/companies/:code/activation-password', form, async (ctx) => {
-    const session = await staff(ctx);
-    if (!session) return;
-    const p = parse(ctx, session, activationForm);
-    if ('m' in p) return showCompany(ctx, session, p.m);
-    try {
-      await setActivationPassword(s, String(ctx.params.code), p.data.activation_password, p.data.activation_days, actor(ctx, session));
-    } catch (err) {
-      const m = failure(err);
-      if (m.status === 404) ctx.throw(404, 'error.not_found');
-      return showCompany(ctx, session, m);
-    }
-    await showCompany(ctx, session, { notice: 'backoffice.activation_set' });
-  });
-  router.post('/backoffice/companies/:code/unlock', form, async (ctx) => {
-    const session = await staff(ctx);
-    if (!session) return;
-    const p = parse(ctx, session, emptyForm);
-    if ('m' in p) return showCompany(ctx, session, p.m);
-    try {
-      await unlockCompanyCredential(s, String(ctx.params.code), 'activation', actor(ctx, session));
-    } catch (err) {
-      const m = failure(err);
-      if (m.status === 404) ctx.throw(404, 'error.not_found');
-      return showCompany(ctx, session, m);
-    }
-    await showCompany(ctx, session, { notice: 'backoffice.unlocked' });
-  });
-  router.post('/backoffice/companies/:code/accounts', form, async (ctx) => {
-    const session = await staff(ctx);
-    if (!session) return;
-    const p = parse(ctx, session, accountForm);
-    if ('m' in p) return showCompany(ctx, session, p.m);
-    try {
-      await addAccount(s, String(ctx.params.code), p.data.number, actor(ctx, session));
-    } catch (err) {
-      const m = failure(err);
-      if (m.status === 404) ctx.throw(404, 'error.not_found');
-      return showCompany(ctx, session, m);
-    }
-    await showCompany(ctx, session, { notice: 'backoffice.account_added' });
-  });
+  // The branch's plain actions on a company: parse the form, act, show the company with a notice.
+  function companyAction<T>(path: string, schema: z.ZodType<T>, act: (code: string, data: T, who: { id: string; ip: string }) => Promise<unknown>, notice: string): void {
+    router.post(`/backoffice/companies/:code/${path}`, form, async (ctx) => {
+      const session = await staff(ctx);
+      if (!session) return;
+      const p = parse(ctx, session, schema);
+      if ('m' in p) return showCompany(ctx, session, p.m);
+      try {
+        await act(String(ctx.params.code), p.data, actor(ctx, session));
+      } catch (err) {
+        const m = failure(err);
+        if (m.status === 404) ctx.throw(404, 'error.not_found');
+        return showCompany(ctx, session, m);
+      }
+      await showCompany(ctx, session, { notice });
+    });
+  }
+  companyAction('activation-password', activationForm, (code, f, who) => setActivationPassword(s, code, f.activation_password, f.activation_days, who), 'backoffice.activation_set');
+  companyAction('unlock', emptyForm, (code, _f, who) => unlockCompanyCredential(s, code, 'activation', who), 'backoffice.unlocked');
+  companyAction('accounts', accountForm, (code, f, who) => addAccount(s, code, f.number, who), 'backoffice.account_added');
 }
 
 export const backofficeCompaniesPlugin: AccountPlugin = {
