@@ -13,19 +13,21 @@ import { Passwords } from './accounts/passwords.ts';
 import { Audit } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, type Config } from './config.ts';
-import { Engine } from './flow/engine.ts';
+import { callbackEntry, Engine } from './flow/engine.ts';
 import { Policy } from './flow/policy.ts';
-import { discoverSteps, loadStrings, StepRegistry } from './flow/registry.ts';
-import type { Step } from './flow/step.ts';
 import { errorPage } from './http/error-page.ts';
 import { formBody } from './http/form.ts';
-import { Strings } from './http/i18n.ts';
+import { coreStrings } from './http/core-strings.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { Views } from './http/views.ts';
 import { createLogger } from './logger.ts';
 import { createProvider } from './provider.ts';
 import { saveClient } from './store/oidc-adapter.ts';
-import { keys } from './store/keys.ts';
+import { keys, keyTable } from './store/keys.ts';
+import { registerScripts } from './store/script.ts';
+import { installMethods, MethodError } from './methods/install.ts';
+import type { MethodModule } from './methods/method.ts';
+import { methods as installedMethods } from '../interactions/index.ts';
 import { loadServerKeys } from './server-keys.ts';
 import type { Services } from './services.ts';
 import { openStore, type Store } from './store/redis.ts';
@@ -47,8 +49,11 @@ export interface IdpOptions {
   store?: Store;
   clock?: Clock;
   logger?: Logger;
-  /** Steps besides those found under interactions/ (tests use this). */
-  extraSteps?: Step[];
+  /**
+   * The installed methods (default: the list in interactions/index.ts). The configuration must have
+   * been loaded with the same list (loadConfig's third argument).
+   */
+  methods?: readonly MethodModule[];
 }
 
 export interface Idp {
@@ -66,11 +71,20 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   const store = opts.store ?? (await openStore(config));
   const clock = opts.clock ?? systemClock;
 
-  const strings = new Strings();
-  loadStrings(path.join(ROOT, 'views', 'locales'), strings);
-  const steps = new StepRegistry();
-  await discoverSteps(path.join(ROOT, 'interactions'), steps, strings);
-  for (const step of opts.extraSteps ?? []) steps.add(step);
+  const methods = opts.methods ?? installedMethods;
+  const strings = coreStrings();
+  let installed: ReturnType<typeof installMethods>;
+  try {
+    installed = installMethods(methods, strings);
+    keyTable(methods);
+    const unconfigured = methods.filter((m) => m.settings && config.methods[m.id] === undefined);
+    if (unconfigured.length) throw new MethodError(`method ${unconfigured[0]!.id}: the configuration was loaded without its settings`);
+  } catch (err) {
+    if (!opts.store) await store.close();
+    throw new ConfigError(`invalid methods: ${(err as Error).message}`);
+  }
+  const { steps } = installed;
+  registerScripts(store.redis, installed.scripts);
 
   const views = new Views(ROOT, strings, true);
   const serverKeys = await loadServerKeys(store.redis, config);
@@ -94,7 +108,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   }
   services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
   services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
-  const provider = createProvider(services, serverKeys);
+  const provider = createProvider(services, serverKeys, installed.prompts);
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).
   await saveClient(provider, accountClientMetadata(config.issuer));
@@ -113,10 +127,11 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
   });
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
-  router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
+  router.get('/interaction/:uid/callback/:step', (ctx) => engine.callback(ctx, ctx.params.step ?? ''));
+  router.get('/callback/:step', (ctx) => callbackEntry(ctx, services));
+  router.post('/interaction/:uid', formBody(config.formLimitBytes, { json: true }), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
-  steps.accountPlugins.push(companyAdminPlugin, backofficeCompaniesPlugin);
-  accountRoutes(router, services, steps.accountPlugins);
+  accountRoutes(router, services, [...installed.accountPlugins, companyAdminPlugin, backofficeCompaniesPlugin]);
   if (config.demo) demoRoutes(router, services);
 
   provider.use(securityHeaders());

@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDataKey } from './crypto/sealed.ts';
+import { bool, int, json, list, str, type Setting } from './settings.ts';
+import type { MethodModule } from './methods/method.ts';
+import { methods as installedMethods } from '../interactions/index.ts';
 
 const passwordKind = z.object({
   maxFailures: z.number().int().min(1).max(100),
@@ -69,16 +72,6 @@ const schema = z.object({
   }),
   formLimitBytes: z.number().int().min(1024).max(1024 * 1024),
   auditMaxEntries: z.number().int().min(1000),
-  card: z.object({
-    maxFailures: z.number().int().min(1).max(100),
-    // NIST SP 800-63B look-up secrets: each cell is accepted once; a used-up card must be reprinted.
-    singleUseCells: z.boolean(),
-  }),
-  totp: z.object({
-    maxFailures: z.number().int().min(1).max(100),
-    issuer: z.string().min(1).max(60),
-    resyncSteps: z.number().int().min(1).max(480),
-  }),
   otp: z.object({
     validitySeconds: z.number().int().min(30).max(3600),
     maxAttempts: z.number().int().min(1).max(100),
@@ -109,8 +102,11 @@ const schema = z.object({
   auditRetentionDays: z.number().int().min(0).max(3650), // 0: kept until AUDIT_MAX_ENTRIES pushes it out
   administrationAcr: z.string().min(1),
   backofficeAcr: z.string().min(1),
+  strongAcr: z.string().min(1),
   idTokenAlg: z.enum(['RS256', 'ES256']),
   treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
+  // Each installed method's own settings, validated by its schema (see src/settings.ts).
+  methods: z.record(z.string(), z.unknown()),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -119,7 +115,7 @@ const alnum = (min: number, max: number, maxFailures = 7) => ({
   alnumOnly: true, digitsOnly: false,
 });
 
-export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
+export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: number } = {
   port: 3000,
   host: '0.0.0.0',
   production: false,
@@ -143,7 +139,6 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   levels: [
     { acr: 'urn:idp:loa:1', steps: ['identify', 'password'] },
     { acr: 'urn:idp:loa:2', steps: ['identify', 'password', '<second-factor>'] },
-    { acr: 'urn:idp:loa:3', steps: ['identify', 'certificate', 'password'] },
   ],
   defaultAcr: 'urn:idp:loa:1',
   ttl: {
@@ -155,8 +150,6 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   },
   formLimitBytes: 16 * 1024,
   auditMaxEntries: 1_000_000,
-  card: { maxFailures: 7, singleUseCells: false },
-  totp: { maxFailures: 7, issuer: 'Bank IdP', resyncSteps: 20 },
   otp: { validitySeconds: 300, maxAttempts: 5 },
   delivery: {
     outboxFile: 'var/outbox.jsonl',
@@ -168,26 +161,13 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer'> & { port: number } = {
   auditRetentionDays: 0,
   administrationAcr: 'urn:idp:loa:1',
   backofficeAcr: 'urn:idp:loa:2',
+  strongAcr: 'urn:idp:loa:2',
   idTokenAlg: 'RS256',
   treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
-// Environment variable → path in the config and how to read it.
-type Parser = (raw: string) => unknown;
-const int: Parser = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
-const bool: Parser = (raw) => {
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  return raw;
-};
-const str: Parser = (raw) => raw;
-const json: Parser = (raw) => {
-  try { return JSON.parse(raw); } catch { return raw; }
-};
-const list: Parser = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
-
-export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }[] = [
+// Environment variable → path in the config and how to read it (the methods' own follow, see allSettings).
+export const SETTINGS: Setting[] = [
   { env: 'PORT', path: 'port', parse: int, doc: 'HTTP port (default 3000)' },
   { env: 'HOST', path: 'host', parse: str, doc: 'listen address (default 0.0.0.0)' },
   { env: 'ISSUER', path: 'issuer', parse: str, doc: 'issuer URL (default http://localhost:$PORT)' },
@@ -205,6 +185,7 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
   { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
   { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
+  { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor)' },
   { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
   { env: 'INTERACTION_TTL', path: 'ttl.interactionSeconds', parse: int, doc: 'seconds a login may take (default 1800)' },
   { env: 'SESSION_TTL', path: 'ttl.sessionSeconds', parse: int, doc: 'SSO session lifetime in seconds (default 28800)' },
@@ -213,11 +194,6 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'REFRESH_TOKEN_TTL', path: 'ttl.refreshTokenSeconds', parse: int, doc: 'refresh token lifetime in seconds (default 28800)' },
   { env: 'FORM_LIMIT_BYTES', path: 'formLimitBytes', parse: int, doc: 'largest accepted form body (default 16384)' },
   { env: 'AUDIT_MAX_ENTRIES', path: 'auditMaxEntries', parse: int, doc: 'audit stream retention, in entries (default 1000000)' },
-  { env: 'CARD_MAX_FAILURES', path: 'card.maxFailures', parse: int, doc: 'consecutive wrong Security Card answers that lock the card (default 7)' },
-  { env: 'CARD_SINGLE_USE_CELLS', path: 'card.singleUseCells', parse: bool, doc: 'NIST SP 800-63B mode: each card cell is accepted once; a card with fewer than two unused cells must be reprinted (default false)' },
-  { env: 'TOTP_MAX_FAILURES', path: 'totp.maxFailures', parse: int, doc: 'consecutive wrong authenticator-app codes that lock the app (default 7)' },
-  { env: 'TOTP_ISSUER', path: 'totp.issuer', parse: str, doc: 'issuer name the authenticator app shows (default Bank IdP)' },
-  { env: 'TOTP_RESYNC_STEPS', path: 'totp.resyncSteps', parse: int, doc: 'how far "synchronise" looks for the app\'s two codes, in 30-second steps either side (default 20)' },
   { env: 'OTP_TTL', path: 'otp.validitySeconds', parse: int, doc: 'seconds an emailed or texted one-time code is valid; no new code is sent meanwhile (default 300)' },
   { env: 'OTP_MAX_ATTEMPTS', path: 'otp.maxAttempts', parse: int, doc: 'wrong entries that void a one-time code (default 5); each also counts toward the password lockout' },
   { env: 'OUTBOX', path: 'delivery.outbox', parse: bool, doc: 'write messages of channels with no SMTP or SMS gateway configured to OUTBOX_FILE (default: on outside production)' },
@@ -239,6 +215,7 @@ export const SETTINGS: { env: string; path: string; parse: Parser; doc: string }
   { env: 'ADMINISTRATION_ACR', path: 'administrationAcr', parse: str, doc: 'level the company administration pages require (default urn:idp:loa:1, the administrator login)' },
   { env: 'ID_TOKEN_ALG', path: 'idTokenAlg', parse: str, doc: 'ID token signature for clients that register none: RS256 (the OpenID default) or ES256 (about 1 ms less CPU per token; the generated keys have both)' },
   { env: 'BACKOFFICE_ACR', path: 'backofficeAcr', parse: str, doc: 'level the back-office pages (companies, member requests) require (default urn:idp:loa:2)' },
+  { env: 'STRONG_ACR', path: 'strongAcr', parse: str, doc: 'level the pages that change credentials require: printing a card, setting up the app, deleting mobile credentials (default urn:idp:loa:2)' },
   { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];
 
@@ -262,11 +239,29 @@ function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-/** Builds the configuration; throws ConfigError naming the setting at fault. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+/** Every environment setting: the core's, then each installed method's (under `methods.<id>`). */
+export function allSettings(modules: readonly MethodModule[] = installedMethods): Setting[] {
+  return [
+    ...SETTINGS,
+    ...modules.flatMap((m) => (m.settings?.env ?? []).map((e) => ({ ...e, path: `methods.${m.id}.${e.path}` }))),
+  ];
+}
+
+function settingNamed(settings: Setting[], path: string): string {
+  const setting = settings.find((s) => s.path === path) ?? settings.find((s) => path.startsWith(`${s.path}.`))
+    ?? settings.find((s) => s.path === '*lockout' && /^passwords\.\w+\.maxFailures$/.test(path));
+  return setting ? `${setting.env} (${path})` : path || 'configuration';
+}
+
+/**
+ * Builds the configuration; throws ConfigError naming the setting at fault. `modules`: the installed
+ * methods, whose settings are read and validated here too.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}, modules: readonly MethodModule[] = installedMethods): Config {
   let merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
   merged.production = env.NODE_ENV === 'production';
   delete merged.demo; // derived from production mode unless set explicitly
+  merged.methods = Object.fromEntries(modules.filter((m) => m.settings).map((m) => [m.id, structuredClone(m.settings!.defaults)]));
   if (env.CONFIG_FILE) {
     let fileData: unknown;
     try {
@@ -274,10 +269,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     } catch (err) {
       throw new ConfigError(`CONFIG_FILE ${env.CONFIG_FILE}: ${(err as Error).message}`);
     }
-    merged = deepMerge(merged, fileData) as Record<string, unknown>;
+    merged = deepMerge(merged, legacyMethodKeys(fileData, modules)) as Record<string, unknown>;
   }
+  const settings = allSettings(modules);
   const fromEnv: Record<string, unknown> = {};
-  for (const s of SETTINGS) {
+  for (const s of settings) {
     const raw = env[s.env];
     if (raw === undefined || raw === '') continue;
     if (s.path === '*lockout') {
@@ -287,30 +283,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     }
   }
   merged = deepMerge(merged, fromEnv) as Record<string, unknown>;
-  merged = deepMerge(merged, overrides) as Record<string, unknown>;
+  merged = deepMerge(merged, legacyMethodKeys(overrides, modules)) as Record<string, unknown>;
   merged.demo ??= !merged.production;
   if (merged.issuer === undefined) merged.issuer = `http://localhost:${String(merged.port)}`;
 
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.join('.');
-    const setting = SETTINGS.find((s) => s.path === path || path.startsWith(`${s.path}.`) || (s.path === '*lockout' && path.endsWith('maxFailures')));
-    const name = setting ? `${setting.env} (${path})` : path || 'configuration';
-    throw new ConfigError(`invalid setting ${name}: ${issue.message}`);
+    throw new ConfigError(`invalid setting ${settingNamed(settings, issue.path.join('.'))}: ${issue.message}`);
   }
   const config = parsed.data;
+  for (const m of modules) {
+    if (!m.settings) continue;
+    const own = m.settings.schema.safeParse(config.methods[m.id]);
+    if (!own.success) {
+      const issue = own.error.issues[0]!;
+      throw new ConfigError(`invalid setting ${settingNamed(settings, ['methods', m.id, ...issue.path].join('.'))}: ${issue.message}`);
+    }
+    config.methods[m.id] = own.data;
+  }
   const acrs = new Set(config.levels.map((l) => l.acr));
-  if (!acrs.has(config.defaultAcr)) throw new ConfigError(`invalid setting DEFAULT_ACR (defaultAcr): ${config.defaultAcr} is not one of the levels`);
-  if (!acrs.has(config.administrationAcr)) throw new ConfigError(`invalid setting ADMINISTRATION_ACR (administrationAcr): ${config.administrationAcr} is not one of the levels`);
-  if (!acrs.has(config.backofficeAcr)) throw new ConfigError(`invalid setting BACKOFFICE_ACR (backofficeAcr): ${config.backofficeAcr} is not one of the levels`);
+  for (const [name, path, acr] of [
+    ['DEFAULT_ACR', 'defaultAcr', config.defaultAcr], ['ADMINISTRATION_ACR', 'administrationAcr', config.administrationAcr],
+    ['BACKOFFICE_ACR', 'backofficeAcr', config.backofficeAcr], ['STRONG_ACR', 'strongAcr', config.strongAcr],
+  ] as const) {
+    if (!acrs.has(acr)) throw new ConfigError(`invalid setting ${name} (${path}): ${acr} is not one of the levels (${[...acrs].join(', ')})`);
+  }
+  if (acrs.size !== config.levels.length) throw new ConfigError('invalid setting LEVELS (levels): two levels with the same acr');
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;
 }
 
+/** Method settings given at the top level (`card: {...}`, as before `methods.card`) move under `methods`. */
+function legacyMethodKeys(data: unknown, modules: readonly MethodModule[]): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const m of modules) {
+    if (!m.settings || !(m.id in out) || m.id in schema.shape) continue;
+    out.methods = deepMerge(out.methods ?? {}, { [m.id]: out[m.id] });
+    delete out[m.id];
+  }
+  return out;
+}
+
 /** The configuration table of README.md (a test keeps the two the same). */
-export function settingsTable(): string {
-  const rows = SETTINGS.map((s) => `| \`${s.env}\` | ${s.doc} |`);
+export function settingsTable(modules: readonly MethodModule[] = installedMethods): string {
+  const rows = allSettings(modules).map((s) => `| \`${s.env}\` | ${s.doc} |`);
   return ['| variable | meaning (default) |', '| --- | --- |', ...rows].join('\n');
 }

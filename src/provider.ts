@@ -3,7 +3,8 @@
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Account } from './accounts/accounts.ts';
 import { redisAdapterFactory } from './store/oidc-adapter.ts';
-import { essentialAcrs } from './flow/engine.ts';
+import { essentialAcrs } from './flow/acr-request.ts';
+import type { PromptDef } from './methods/method.ts';
 import { chooseLocale } from './http/i18n.ts';
 import { isStoreUnavailable } from './store/redis.ts';
 import type { Services } from './services.ts';
@@ -36,7 +37,7 @@ function claimsOf(a: Account): Record<string, unknown> {
   };
 }
 
-export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
+export function createProvider(s: Services, serverKeys: ServerKeys, prompts: PromptDef[] = []): Provider {
   const { config } = s;
   const policy = interactionPolicy.base();
   // oidc-provider passes acr_values through; this check asks for a new login when the session's
@@ -56,6 +57,14 @@ export function createProvider(s: Services, serverKeys: ServerKeys): Provider {
       return needs ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     },
   ));
+
+  // Prompts the methods bring (e.g. a confirmation), after login and consent; a step answers each.
+  for (const p of prompts) {
+    policy.add(new interactionPolicy.Prompt({ name: p.name, requestable: false }, new interactionPolicy.Check(
+      `${p.name}_required`, p.description,
+      async (ctx: KoaContextWithOIDC) => ((await p.check(ctx)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
+    )));
+  }
 
   const page = (ctx: KoaContextWithOIDC, view: string, data: Record<string, unknown>) => {
     const locale = chooseLocale(undefined, ctx.get('accept-language'));

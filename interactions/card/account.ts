@@ -8,6 +8,7 @@ import { formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { CARD_SIZES, cardsOf, type Card } from './cards.ts';
 import { cardPdf } from './card-pdf.ts';
+import { cardSettings } from './settings.ts';
 
 const printForm = z.object({ csrf: z.string(), size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
 
@@ -23,7 +24,7 @@ export async function renderCard(s: Services, accountId: string, card: Card, siz
   return { pdf, serial: card.serial };
 }
 
-const plugin: AccountPlugin = {
+export const cardAccount: AccountPlugin = {
   async credentials(session, s) {
     const status = await cardsOf(s).status(session.account.id);
     const facts = status
@@ -31,7 +32,7 @@ const plugin: AccountPlugin = {
           { label: 'card.serial', value: status.serial, id: 'card-serial' },
           { label: 'card.issued', value: new Date(status.issuedAt).toISOString().slice(0, 10), id: 'card-issued' },
           { label: 'card.state', value: status.locked ? 'card.state.locked' : 'card.state.active', translate: true, id: 'card-state' },
-          ...(s.config.card.singleUseCells ? [{ label: 'card.unused', value: String(status.unused), id: 'card-unused' }] : []),
+          ...(cardSettings.of(s.config).singleUseCells ? [{ label: 'card.unused', value: String(status.unused), id: 'card-unused' }] : []),
         ]
       : [{ label: 'card.state', value: 'card.state.none', translate: true, id: 'card-state' }];
     return { id: 'card', title: 'method.card', facts, actions: [{ href: '/account/card', label: status ? 'card.reprint' : 'card.print' }] };
@@ -51,7 +52,7 @@ const plugin: AccountPlugin = {
 
     router.post('/account/card/print', formBody(s.config.formLimitBytes), async (ctx) => {
       const session = await strongPost(ctx, s);
-      const parsed = printForm.safeParse((ctx.request as unknown as { body: unknown }).body);
+      const parsed = printForm.safeParse(ctx.request.body);
       const cards = cardsOf(s);
       if (!parsed.success) {
         const status = await cards.status(session.account.id);
@@ -81,4 +82,3 @@ const plugin: AccountPlugin = {
   },
 };
 
-export default plugin;

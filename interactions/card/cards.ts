@@ -4,7 +4,9 @@
 // the cardChallenge / cardAnswer scripts. Printing replaces the hash: the old card is void at once.
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../../src/services.ts';
-import { keys } from '../../src/store/keys.ts';
+import { cardKeys } from './keys.ts';
+import { cardAnswer, cardChallenge } from './scripts.ts';
+import { cardSettings } from './settings.ts';
 
 export const CELLS = 50;
 export const COLUMNS = 10;
@@ -75,7 +77,7 @@ export class SecurityCards {
 
   /** Makes `card` the account's card: the previous one, its challenge and its counters are gone. */
   async save(accountId: string, card: Card): Promise<void> {
-    const key = keys.card(accountId);
+    const key = cardKeys.card(accountId);
     await this.s.redis.multi()
       .del(key)
       .hset(key, {
@@ -91,14 +93,14 @@ export class SecurityCards {
 
   /** The card with its values (to print it again for a download, and for tests). */
   async read(accountId: string): Promise<Card | undefined> {
-    const h = await this.s.redis.hmget(keys.card(accountId), 'serial', 'issuedAt', 'grid');
+    const h = await this.s.redis.hmget(cardKeys.card(accountId), 'serial', 'issuedAt', 'grid');
     const [serial, issuedAt, grid] = h;
     if (!serial || !issuedAt || !grid) return undefined;
     return { serial, issuedAt: Number(issuedAt), values: JSON.parse(this.s.sealer.openText(grid, purpose(accountId, serial))) as string[] };
   }
 
   async status(accountId: string): Promise<CardStatus | undefined> {
-    const [serial, issuedAt, locked, failures, used] = await this.s.redis.hmget(keys.card(accountId), 'serial', 'issuedAt', 'locked', 'failures', 'used');
+    const [serial, issuedAt, locked, failures, used] = await this.s.redis.hmget(cardKeys.card(accountId), 'serial', 'issuedAt', 'locked', 'failures', 'used');
     if (!serial) return undefined;
     return {
       serial, issuedAt: Number(issuedAt), locked: locked === '1', failures: Number(failures ?? 0),
@@ -111,7 +113,7 @@ export class SecurityCards {
    * last challenge (or, failing that, fixed decoy cells), so its page looks like any other.
    */
   async challenge(accountId: string): Promise<Challenge> {
-    const [status, cells, serial] = await this.s.redis.cardChallenge(keys.card(accountId), ...shuffledCells());
+    const [status, cells, serial] = await cardChallenge.run(this.s.redis, [cardKeys.card(accountId)], ...shuffledCells());
     if (status === 'ok') return { status, cells: parseCells(cells!), serial: serial! };
     if (status === 'locked') return { status, cells: cells ? parseCells(cells) : this.decoy(accountId, serial!), serial: serial! };
     if (status === 'exhausted') return { status, serial: serial! };
@@ -120,7 +122,7 @@ export class SecurityCards {
 
   /** Checks the two values typed for `cells` (constant-time) and records the outcome atomically. */
   async answer(accountId: string, cells: [number, number], typed: [string, string]): Promise<{ outcome: AnswerOutcome; failures: number; unused: number }> {
-    const key = keys.card(accountId);
+    const key = cardKeys.card(accountId);
     const [serial, grid] = await this.s.redis.hmget(key, 'serial', 'grid');
     if (!serial || !grid) return { outcome: 'none', failures: 0, unused: 0 };
     const values = JSON.parse(this.s.sealer.openText(grid, purpose(accountId, serial))) as string[];
@@ -128,32 +130,32 @@ export class SecurityCards {
     const got = Buffer.from(`${typed[0]}${typed[1]}`);
     const right = expected.length === got.length && timingSafeEqual(expected, got);
     // A locked card does the same work as any other; the script reports the lock.
-    const { maxFailures, singleUseCells } = this.s.config.card;
-    const [outcome, n] = await this.s.redis.cardAnswer(key, serial, cells.join(','), right ? 1 : 0, maxFailures, singleUseCells ? 1 : 0);
+    const { maxFailures, singleUseCells } = cardSettings.of(this.s.config);
+    const [outcome, n] = await cardAnswer.run(this.s.redis, [key], serial, cells.join(','), right ? 1 : 0, maxFailures, singleUseCells ? 1 : 0);
     return { outcome: outcome as AnswerOutcome, failures: outcome === 'ok' ? 0 : n, unused: outcome === 'ok' ? n : 0 };
   }
 
   /** Clears the lock and the count (one transaction); the next login draws new cells. */
   async unlock(accountId: string): Promise<boolean> {
     // The standing challenge goes too: new cells next time.
-    return (await this.s.redis.unlockCredential(keys.card(accountId), 'challenge')) === 1;
+    return (await this.s.redis.unlockCredential(cardKeys.card(accountId), 'challenge')) === 1;
   }
 
   async remove(accountId: string): Promise<boolean> {
-    return (await this.s.redis.del(keys.card(accountId))) > 0;
+    return (await this.s.redis.del(cardKeys.card(accountId))) > 0;
   }
 
   /** A one-time ticket (10 minutes) to download the card just printed. */
   async downloadTicket(accountId: string, serial: string, size: CardSize, locale: string): Promise<string> {
     const ticket = randomBytes(24).toString('base64url');
-    await this.s.redis.set(keys.cardDownload(ticket), JSON.stringify({ accountId, serial, size, locale }), 'EX', 600);
+    await this.s.redis.set(cardKeys.download(ticket), JSON.stringify({ accountId, serial, size, locale }), 'EX', 600);
     return ticket;
   }
 
   /** Redeems a ticket: the card, if it is still the one printed. */
   async redeem(ticket: string): Promise<{ accountId: string; card: Card; size: CardSize; locale: string } | undefined> {
     if (!/^[A-Za-z0-9_-]{32}$/.test(ticket)) return undefined;
-    const raw = await this.s.redis.getdel(keys.cardDownload(ticket));
+    const raw = await this.s.redis.getdel(cardKeys.download(ticket));
     if (!raw) return undefined;
     const { accountId, serial, size, locale } = JSON.parse(raw) as { accountId: string; serial: string; size: CardSize; locale: string };
     const card = await this.read(accountId);

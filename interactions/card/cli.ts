@@ -8,7 +8,7 @@ import { CARD_SIZES, cardsOf, type CardSize } from './cards.ts';
 import { holderOf } from './account.ts';
 import { cardPdf } from './card-pdf.ts';
 
-export default defineCommand({
+export const cardCommand = defineCommand({
   name: 'card',
   usage: [
     `card print USER [OPERATOR] --out FILE.pdf [--size ${CARD_SIZES.join('|')}] [--lang it|en]   print a new Security Card (voids the old one)`,

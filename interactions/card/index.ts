@@ -1,67 +1,23 @@
-// Security Card step (second factor): asks for the values of two cells of the user's printed card.
-// The cells stay the same until answered right, across reloads, new logins and processes (kept in
-// Redis per user). A wrong answer, a locked card and a stale page look alike to the user; the audit
-// log tells them apart.
-import { z } from 'zod';
-import { keys } from '../../src/store/keys.ts';
-import { defineStep, type StepContext } from '../../src/flow/step.ts';
-import { cardsOf } from './cards.ts';
+// The Security Card: a printed grid as a second factor, its reprint when used up (single-use mode),
+// its self-service pages and its counter commands.
+import { defineMethod } from '../../src/methods/method.ts';
+import { cardAccount } from './account.ts';
+import { cardCommand } from './cli.ts';
+import { CARD_KEYS } from './keys.ts';
+import { cardReprint } from './reprint.ts';
+import { cardAnswer, cardChallenge } from './scripts.ts';
+import { cardSettings } from './settings.ts';
+import { cardStep } from './step.ts';
+import en from './locales/en.json' with { type: 'json' };
+import it from './locales/it.json' with { type: 'json' };
 
-const value = z.string({ error: 'form.invalid' }).max(16, { error: 'form.too_long' })
-  .transform((v) => v.replace(/\s+/g, '')).pipe(z.string().regex(/^\d{3}$/, { error: 'card.format' }));
-
-const form = z.object({
-  card_1: value,
-  card_2: value,
-  // The cells the page asked for: a page left open while the challenge changed is not counted.
-  cells: z.string().max(10).optional(),
-});
-
-async function page(ctx: StepContext) {
-  if (!ctx.account) {
-    // Nobody by that name (only possible when a level names this step directly): the same page.
-    const cells = cardsOf(ctx.services).decoy(ctx.flow.identified?.name ?? '', 'unknown');
-    return { view: 'interactions/card/page', data: { cells, challenge: cells.join(',') } };
-  }
-  const ch = await cardsOf(ctx.services).challenge(ctx.account.id);
-  if (ch.status === 'exhausted' || ch.status === 'none') {
-    return { view: 'interactions/card/exhausted', error: ch.status === 'none' ? 'card.rejected' : 'card.exhausted', status: 403 };
-  }
-  return { view: 'interactions/card/page', data: { cells: ch.cells, challenge: ch.cells.join(',') } };
-}
-
-export default defineStep({
+export default defineMethod({
   id: 'card',
-  kind: 'login',
-  slot: 'second-factor',
-  // RFC 8176 has no value for a printed grid: "otp" (a code that changes at each login) with "pop"
-  // (proof of possession of the card's secret), distinct from email ["otp"], SMS ["otp","sms"] and
-  // the authenticator app ["otp","swk"].
-  amr: ['otp', 'pop'],
-  requiresUser: true,
-  form,
-  async configuredFor(ctx, account) {
-    return (await ctx.services.redis.exists(keys.card(account.id))) === 1;
-  },
-  render: page,
-  async action(ctx, f) {
-    const account = ctx.account;
-    if (!account) return { type: 'failure', page: { ...(await page(ctx)), error: 'card.rejected' } };
-    const cards = cardsOf(ctx.services);
-    const ch = await cards.challenge(account.id);
-    if (ch.status === 'exhausted' || ch.status === 'none') return { type: 'challenge', page: await page(ctx) };
-    if (f.cells !== undefined && f.cells !== ch.cells.join(',')) {
-      return { type: 'challenge', page: { ...(await page(ctx)), notice: 'card.cells_changed', status: 409 } };
-    }
-    const result = await cards.answer(account.id, ch.cells, [f.card_1, f.card_2]);
-    if (result.outcome === 'ok') {
-      await ctx.audit({ event: 'login.card', outcome: 'success', reason: ch.serial });
-      // Single-use mode: a card without two unused cells left must be replaced before going on.
-      const exhausted = ctx.services.config.card.singleUseCells && result.unused < 2;
-      return { type: 'success', requiredActions: exhausted ? [{ id: 'card-reprint' }] : [] };
-    }
-    await ctx.audit({ event: 'login.card', outcome: 'failure', reason: result.outcome });
-    if (result.outcome === 'locked_now') await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: 'card' });
-    return { type: 'failure', page: { ...(await page(ctx)), error: 'card.rejected', errorParams: { max: ctx.services.config.card.maxFailures } } };
-  },
+  steps: [cardStep, cardReprint],
+  account: cardAccount,
+  commands: [cardCommand],
+  settings: cardSettings,
+  keys: CARD_KEYS,
+  scripts: [cardChallenge, cardAnswer],
+  strings: { it, en },
 });

@@ -37,7 +37,7 @@ async function page(ctx: Koa.Context, s: Services, session: AccountSession, kind
   }, m);
 }
 
-export default {
+export const changePasswordAccount: AccountPlugin = {
   async links(session, s) {
     const out = [];
     for (const kind of KINDS[session.account.type] ?? []) {
@@ -105,4 +105,4 @@ export default {
       await page(ctx, s, session, kind, { notice: 'self_password.changed' });
     });
   },
-} satisfies AccountPlugin;
+};

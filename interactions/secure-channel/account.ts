@@ -8,7 +8,7 @@ import { channelResetRoutes } from './channel-reset.ts';
 import { contactChangeRoutes } from './contact-change.ts';
 import { forgotPasswordRoutes } from './forgot-password.ts';
 
-const plugin: AccountPlugin = {
+export const memberAreaAccount: AccountPlugin = {
   async links(session) {
     const links = [];
     if (isMember(session.account)) links.push({ href: '/account/contact', label: 'contact.link' });
@@ -24,4 +24,3 @@ const plugin: AccountPlugin = {
   },
 };
 
-export default plugin;

@@ -82,7 +82,7 @@ export function backofficeRoutes(router: Router, s: Services, form: Koa.Middlewa
     const id = requestId(ctx);
     const r = await s.requests.get(id);
     if (!r) return ctx.throw(404, 'error.not_found');
-    const parsed = decisionForm.safeParse((ctx.request as unknown as { body: unknown }).body);
+    const parsed = decisionForm.safeParse(ctx.request.body);
     if (!parsed.success) return showOne(ctx, session.csrf, r, { error: 'backoffice.decision' }, 400);
     const { decision, note } = parsed.data;
     const outcome = decision === 'approve'

@@ -48,7 +48,7 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
   router.post('/channel-reset', async (ctx) => {
     let upload;
     try {
-      upload = await readDocumentForm(ctx, s, () => checkPublicCsrf(ctx, s, (ctx.request as unknown as { body: Record<string, string> }).body.csrf));
+      upload = await readDocumentForm(ctx, s, () => checkPublicCsrf(ctx, s, ctx.request.body?.csrf));
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
       return showReset(ctx, s, { error: err.key, errorParams: { mb: maxMegabytes(s) } }, err.status);
@@ -72,7 +72,7 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
   router.get('/channel-reset/member-code', (ctx) => showMemberCode(ctx, s));
 
   router.post('/channel-reset/member-code', form, async (ctx) => {
-    const body = (ctx.request as unknown as { body: Record<string, unknown> }).body;
+    const body = ctx.request.body ?? {};
     checkPublicCsrf(ctx, s, body.csrf);
     const parsed = memberCodeForm.safeParse(body);
     if (!parsed.success) {

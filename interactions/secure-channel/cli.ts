@@ -17,7 +17,7 @@ function idArg(args: string[]): string {
   return id;
 }
 
-export default defineCommand({
+export const requestsCommand = defineCommand({
   name: 'requests',
   usage: [
     'requests list [--all] [--json]              back-office requests waiting (--all: also the recently decided)',

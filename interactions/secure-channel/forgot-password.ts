@@ -60,7 +60,7 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
   });
 
   router.post('/forgot-password', form, async (ctx) => {
-    const body = (ctx.request as unknown as { body: Record<string, unknown> }).body;
+    const body = ctx.request.body ?? {};
     const id = checkPublicCsrf(ctx, s, body.csrf);
     const state = await load(s, id);
     if (body.restart === '1') {

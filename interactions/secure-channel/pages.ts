@@ -29,7 +29,7 @@ export interface DocumentForm { fields: Record<string, string>; document: { data
  */
 export async function readDocumentForm(ctx: Koa.Context, s: Services, checkCsrf: () => void): Promise<DocumentForm> {
   const upload = await readMultipart(ctx, { maxFileBytes: s.config.documents.maxBytes, fileField: 'document' });
-  (ctx.request as unknown as { body: Record<string, string> }).body = upload.fields;
+  ctx.request.body = upload.fields;
   checkCsrf();
   if (!upload.file) throw new FormError(400, 'document.missing');
   const type = sniffDocumentType(upload.file.data);

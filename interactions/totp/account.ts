@@ -8,12 +8,12 @@ import { accountPage, requireStrongAccount, strongPost } from '../../src/account
 import type { AccountSession } from '../../src/account/session.ts';
 import { describeFormError, formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
-import { code } from './index.ts';
+import { code } from './step.ts';
 import { totpOf } from './devices.ts';
 
 const setupForm = z.object({ csrf: z.string(), totp: code });
 const syncForm = z.object({ csrf: z.string(), totp: code, totp_next: code });
-const body = (ctx: Koa.Context) => (ctx.request as unknown as { body: unknown }).body;
+const body = (ctx: Koa.Context) => ctx.request.body;
 
 async function setupPage(ctx: Koa.Context, s: Services, session: AccountSession, extra: Record<string, unknown> = {}, status = 200) {
   const devices = totpOf(s);
@@ -24,7 +24,7 @@ async function setupPage(ctx: Koa.Context, s: Services, session: AccountSession,
   accountPage(ctx, s, 'interactions/totp/account-setup', session, { uri, qr, replaces: !!existing, ...extra }, status);
 }
 
-const plugin: AccountPlugin = {
+export const totpAccount: AccountPlugin = {
   async credentials(session, s) {
     const status = await totpOf(s).status(session.account.id);
     if (!status) {
@@ -103,4 +103,3 @@ const plugin: AccountPlugin = {
   },
 };
 
-export default plugin;

@@ -3,7 +3,7 @@ import { defineCommand, UsageError } from '../../src/cli/command.ts';
 import { accountIdFromArgs } from '../../src/cli/user-arg.ts';
 import { totpOf } from './devices.ts';
 
-export default defineCommand({
+export const totpCommand = defineCommand({
   name: 'totp',
   usage: [
     'totp unlock USER [OPERATOR]             unlock an authenticator app locked by wrong codes',

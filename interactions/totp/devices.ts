@@ -8,7 +8,9 @@ import { safeEqual } from '../../src/crypto/safe-equal.ts';
 import { generate, generateSecret, generateURI, verify } from 'otplib';
 import type { Account } from '../../src/accounts/accounts.ts';
 import type { Services } from '../../src/services.ts';
-import { keys } from '../../src/store/keys.ts';
+import { totpKeys } from './keys.ts';
+import { totpAnswer, totpResync } from './scripts.ts';
+import { totpSettings } from './settings.ts';
 
 export const PERIOD = 30;
 const PENDING_TTL = 900;
@@ -27,7 +29,7 @@ export class TotpDevices {
 
   /** The secret of the enrolment in progress (kept 15 minutes, so a reload shows the same QR code). */
   async pendingSecret(accountId: string): Promise<string> {
-    const key = keys.totpPending(accountId);
+    const key = totpKeys.pending(accountId);
     const sealed = await this.s.redis.get(key);
     if (sealed) return this.s.sealer.openText(sealed, `${purpose(accountId)}:pending`);
     const secret = generateSecret();
@@ -37,17 +39,17 @@ export class TotpDevices {
   }
 
   uri(account: Account, secret: string): string {
-    return generateURI({ issuer: this.s.config.totp.issuer, label: account.fiscalCode ?? account.id, secret });
+    return generateURI({ issuer: totpSettings.of(this.s.config).issuer, label: account.fiscalCode ?? account.id, secret });
   }
 
   /** Confirms the enrolment with the first code; the app then replaces any previous one. */
   async confirm(accountId: string, code: string): Promise<boolean> {
-    const sealed = await this.s.redis.get(keys.totpPending(accountId));
+    const sealed = await this.s.redis.get(totpKeys.pending(accountId));
     if (!sealed) return false;
     const secret = this.s.sealer.openText(sealed, `${purpose(accountId)}:pending`);
     const step = await this.match(secret, code, this.nowSeconds());
     if (step === undefined) return false;
-    const key = keys.totp(accountId);
+    const key = totpKeys.device(accountId);
     await this.s.redis.multi()
       .del(key)
       .hset(key, {
@@ -57,25 +59,25 @@ export class TotpDevices {
         lastStep: String(step),   // the confirming code is used up too
         offset: '0', failures: '0', locked: '0',
       })
-      .del(keys.totpPending(accountId))
+      .del(totpKeys.pending(accountId))
       .exec();
     return true;
   }
 
   async status(accountId: string): Promise<DeviceStatus | undefined> {
-    const [createdAt, locked, failures, offset] = await this.s.redis.hmget(keys.totp(accountId), 'createdAt', 'locked', 'failures', 'offset');
+    const [createdAt, locked, failures, offset] = await this.s.redis.hmget(totpKeys.device(accountId), 'createdAt', 'locked', 'failures', 'offset');
     if (!createdAt) return undefined;
     return { createdAt: Number(createdAt), locked: locked === '1', failures: Number(failures ?? 0), offset: Number(offset ?? 0) };
   }
 
   /** A login code. */
   async verify(accountId: string, code: string): Promise<{ outcome: TotpOutcome; failures: number }> {
-    const key = keys.totp(accountId);
+    const key = totpKeys.device(accountId);
     const [id, sealed, offset] = await this.s.redis.hmget(key, 'id', 'secret', 'offset');
     if (!id || !sealed) return { outcome: 'none', failures: 0 };
     const secret = this.s.sealer.openText(sealed, purpose(accountId));
     const step = await this.match(secret, code, this.nowSeconds() + Number(offset ?? 0) * PERIOD);
-    const [outcome, failures] = await this.s.redis.totpAnswer(key, id, step ?? -1, this.s.config.totp.maxFailures);
+    const [outcome, failures] = await totpAnswer.run(this.s.redis, [key], id, step ?? -1, totpSettings.of(this.s.config).maxFailures);
     return { outcome: outcome as TotpOutcome, failures };
   }
 
@@ -84,12 +86,12 @@ export class TotpDevices {
    * device's offset is set so that the second code's step is "now" for it.
    */
   async resync(accountId: string, first: string, second: string): Promise<'ok' | 'not_found' | 'replay' | 'none'> {
-    const key = keys.totp(accountId);
+    const key = totpKeys.device(accountId);
     const [id, sealed] = await this.s.redis.hmget(key, 'id', 'secret');
     if (!id || !sealed) return 'none';
     const secret = this.s.sealer.openText(sealed, purpose(accountId));
     const current = Math.floor(this.nowSeconds() / PERIOD);
-    const range = this.s.config.totp.resyncSteps;
+    const range = totpSettings.of(this.s.config).resyncSteps;
     const codes = new Map<number, string>();
     const codeAt = async (step: number) => {
       if (!codes.has(step)) codes.set(step, await generate({ secret, epoch: step * PERIOD }));
@@ -97,7 +99,7 @@ export class TotpDevices {
     };
     for (let step = current - range; step <= current + range; step += 1) {
       if (safeEqual(await codeAt(step), first) && safeEqual(await codeAt(step + 1), second)) {
-        const result = await this.s.redis.totpResync(key, id, step + 1, step + 1 - current);
+        const result = await totpResync.run(this.s.redis, [key], id, step + 1, step + 1 - current);
         return result === 'stale' ? 'none' : result;
       }
     }
@@ -105,11 +107,11 @@ export class TotpDevices {
   }
 
   async unlock(accountId: string): Promise<boolean> {
-    return (await this.s.redis.unlockCredential(keys.totp(accountId))) === 1;
+    return (await this.s.redis.unlockCredential(totpKeys.device(accountId))) === 1;
   }
 
   async remove(accountId: string): Promise<boolean> {
-    const [removed] = await Promise.all([this.s.redis.del(keys.totp(accountId)), this.s.redis.del(keys.totpPending(accountId))]);
+    const [removed] = await Promise.all([this.s.redis.del(totpKeys.device(accountId)), this.s.redis.del(totpKeys.pending(accountId))]);
     return removed > 0;
   }
 

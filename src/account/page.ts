@@ -47,7 +47,7 @@ export function showPage(ctx: Koa.Context, s: Services, session: AccountSession 
 
 /** A posted form's body (after formBody). */
 export function postedForm(ctx: Koa.Context): Record<string, unknown> {
-  return (ctx.request as unknown as { body?: Record<string, unknown> }).body ?? {};
+  return ctx.request.body ?? {};
 }
 
 /** Checkboxes: none, one or several values of one name; bounded. */

@@ -45,7 +45,7 @@ export async function accountSession(ctx: Koa.Context, s: Services): Promise<Acc
  */
 export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr, known?: AccountSession): Promise<AccountSession | undefined> {
   const current = known ?? (await accountSession(ctx, s));
-  if (current && s.policy.rank(current.acr) >= s.policy.rank(acr)) return current;
+  if (current && s.policy.meets(current.acr, acr)) return current;
   const state = randomBytes(18).toString('base64url');
   // Back only to our own account and back-office pages (never an open redirect).
   await s.redis.set(keys.accountReturn(state), /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) ? ctx.originalUrl : '/account', 'EX', 900);
@@ -62,7 +62,7 @@ export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.conf
 
 /** Checks the form token of an account page; throws 403 when missing or wrong. */
 export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): void {
-  const sent = (ctx.request as unknown as { body?: Record<string, unknown> }).body?.csrf;
+  const sent = ctx.request.body?.csrf;
   if (typeof sent !== 'string' || !safeEqual(sent, session.csrf)) ctx.throw(403, 'error.csrf');
 }
 

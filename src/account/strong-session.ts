@@ -1,21 +1,20 @@
-// Account pages that change credentials need a session at the strong level (a second factor, or a
-// certificate above it). GET pages send the user through a step-up; a POST without it is refused.
+// Account pages that change credentials need a session at the strong level (STRONG_ACR: a second
+// factor, or a certificate above it). GET pages send the user through a step-up; a POST without it is
+// refused.
 import type Koa from 'koa';
 import type { Services } from '../services.ts';
 import { showPage } from './page.ts';
 import { accountSession, checkAccountCsrf, requireAccount, type AccountSession } from './session.ts';
 
-export const STRONG_ACR = 'urn:idp:loa:2';
-
 export function requireStrongAccount(ctx: Koa.Context, s: Services): Promise<AccountSession | undefined> {
-  return requireAccount(ctx, s, STRONG_ACR);
+  return requireAccount(ctx, s, s.config.strongAcr);
 }
 
 /** For a posted form: the session at the strong level with a valid form token, else 403. */
 export async function strongPost(ctx: Koa.Context, s: Services): Promise<AccountSession> {
   const session = await accountSession(ctx, s);
   if (!session) return ctx.throw(403, 'error.forbidden');
-  if (s.policy.rank(session.acr) < s.policy.rank(STRONG_ACR)) return ctx.throw(403, 'error.strong_login');
+  if (!s.policy.meets(session.acr, s.config.strongAcr)) return ctx.throw(403, 'error.strong_login');
   checkAccountCsrf(ctx, session);
   return session;
 }

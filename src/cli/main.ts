@@ -1,31 +1,21 @@
 // `npm run idp -- <command>`: administration against the deployment's Redis (REDIS_URL).
-// Commands are modules in src/cli/commands/ and in method folders' cli.ts (see command.ts).
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Commands: the core's (src/cli/commands/index.ts) and the installed methods' (their modules).
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openStore, StoreUnavailable, type Store } from '../store/redis.ts';
 import { ImportError } from '../provisioning/import.ts';
 import { CommandError, UsageError, type Command } from './command.ts';
+import { coreCommands } from './commands/index.ts';
+import type { MethodModule } from '../methods/method.ts';
+import { methods as installedMethods } from '../../interactions/index.ts';
 import type { Idp } from '../app.ts';
 
 export { UsageError };
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-export async function loadCommands(): Promise<Map<string, Command>> {
-  const files: string[] = [];
-  const own = path.join(ROOT, 'src', 'cli', 'commands');
-  for (const f of readdirSync(own)) if (f.endsWith('.ts')) files.push(path.join(own, f));
-  const methods = path.join(ROOT, 'interactions');
-  for (const d of readdirSync(methods)) if (existsSync(path.join(methods, d, 'cli.ts'))) files.push(path.join(methods, d, 'cli.ts'));
-  const commands = new Map<string, Command>();
-  for (const file of files.sort()) {
-    const mod = (await import(pathToFileURL(file).href)) as { default: Command | Command[] };
-    for (const c of [mod.default].flat()) commands.set(c.name, c);
-  }
-  return commands;
+export async function loadCommands(modules: readonly MethodModule[] = installedMethods): Promise<Map<string, Command>> {
+  const all = [...coreCommands, ...modules.flatMap((m) => m.commands ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return new Map(all.map((c) => [c.name, c]));
 }
 
 export async function usage(): Promise<string> {

@@ -1,5 +1,5 @@
 // The policy engine: which level a request gets and which steps reach it. Levels come from the
-// configuration, lowest first; a level is offered only when every step it names is installed.
+// configuration, lowest first; every step a level names must be installed (checked at start).
 import type { LevelConfig } from '../config.ts';
 import type { StepRegistry } from './registry.ts';
 
@@ -20,9 +20,24 @@ export class Policy {
     private readonly defaultAcr: string,
   ) {}
 
-  /** Position of a level, lowest 0; -1 for an unknown acr. */
+  /**
+   * Position of a session's level, lowest 0; -1 when it has none or one no longer configured (it
+   * then meets no requirement).
+   */
   rank(acr: string | undefined): number {
     return acr === undefined ? -1 : this.levels.findIndex((l) => l.acr === acr);
+  }
+
+  /** Position of a level the product requires (a setting): an unknown one is a programming error. */
+  required(acr: string): number {
+    const i = this.levels.findIndex((l) => l.acr === acr);
+    if (i < 0) throw new Error(`unknown level ${acr}: not in the level table`);
+    return i;
+  }
+
+  /** True when a session at `sessionAcr` meets the level `acr` (which must be a configured one). */
+  meets(sessionAcr: string | undefined, acr: string): boolean {
+    return this.rank(sessionAcr) >= this.required(acr);
   }
 
   available(acr: string): boolean {
@@ -33,7 +48,10 @@ export class Policy {
     });
   }
 
-  /** Problems in the level table (a step that needs a user placed before any step that identifies). */
+  /**
+   * Problems in the level table: a step no installed method provides (or not a login step), a slot
+   * no step fills, a step that needs a user placed before any step that identifies.
+   */
   problems(): string[] {
     const out: string[] = [];
     for (const level of this.levels) {
@@ -41,6 +59,9 @@ export class Policy {
       for (const entry of level.steps) {
         const slot = SLOT.exec(entry)?.[1];
         const steps = slot ? this.registry.ofSlot(slot) : [this.registry.get(entry)].filter((x) => x !== undefined);
+        if (slot && !steps.length) out.push(`level ${level.acr}: no installed step fills the slot <${slot}>`);
+        if (!slot && !steps.length) out.push(`level ${level.acr}: no installed method provides the step ${entry}`);
+        if (!slot && steps.some((s) => s.kind !== 'login')) out.push(`level ${level.acr}: ${entry} is not a login step`);
         if (!identified && steps.some((s) => s.requiresUser)) out.push(`level ${level.acr}: ${entry} needs an identified user but comes before any identifying step`);
         if (steps.some((s) => s.identifies)) identified = true;
       }

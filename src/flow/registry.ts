@@ -1,20 +1,13 @@
-// Finds the method folders under interactions/: index.ts default-exports a Step, account.ts an
-// AccountPlugin (its self-service pages), locales/<lang>.json its strings. Adding a method is adding
-// a folder; nothing here names one.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+// The steps of the installed methods, by id, slot, kind and prompt. Built once at start from the
+// method modules (src/methods/install.ts); nothing here names a method.
 import type { Step } from './step.ts';
-import type { Strings } from '../http/i18n.ts';
-import type { AccountPlugin } from '../account/plugin.ts';
 
 export class StepRegistry {
   private readonly steps = new Map<string, Step>();
-  /** Self-service and administration pages contributed by the method folders. */
-  readonly accountPlugins: AccountPlugin[] = [];
 
   add(step: Step): void {
     if (this.steps.has(step.id)) throw new Error(`two steps named ${step.id}`);
+    if (step.kind === 'prompt' && !step.prompt) throw new Error(`step ${step.id}: a prompt step names its prompt`);
     this.steps.set(step.id, step);
   }
 
@@ -29,26 +22,9 @@ export class StepRegistry {
   ofKind(kind: Step['kind']): Step[] {
     return [...this.steps.values()].filter((s) => s.kind === kind);
   }
-}
 
-export async function discoverSteps(dir: string, registry: StepRegistry, strings: Strings): Promise<void> {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory()) continue;
-    const folder = path.join(dir, entry.name);
-    const index = path.join(folder, 'index.ts');
-    const account = path.join(folder, 'account.ts');
-    if (existsSync(index)) registry.add(((await import(pathToFileURL(index).href)) as { default: Step }).default);
-    if (existsSync(account)) registry.accountPlugins.push(((await import(pathToFileURL(account).href)) as { default: AccountPlugin }).default);
-    loadStrings(path.join(folder, 'locales'), strings);
-  }
-}
-
-export function loadStrings(dir: string, strings: Strings): void {
-  if (!existsSync(dir)) return;
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.json')) continue;
-    // "it.json", or "<area>.it.json" so that several areas can keep their strings side by side.
-    const locale = file.slice(0, -5).split('.').pop()!;
-    strings.add(locale, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, string>);
+  /** The step that answers an oidc-provider prompt other than login. */
+  forPrompt(prompt: string): Step | undefined {
+    return [...this.steps.values()].find((s) => s.kind === 'prompt' && s.prompt === prompt);
   }
 }

@@ -1,20 +1,23 @@
-// The login-step contract, modelled on Keycloak's Authenticator SPI. A step is a folder under
-// interactions/ whose index.ts default-exports a Step. The policy engine decides which steps a login
-// runs; a step only knows how to challenge the user and how to judge the answer.
+// The login-step contract, modelled on Keycloak's Authenticator SPI. A step belongs to a method
+// module (interactions/<method>/, see src/methods/method.ts). The policy engine decides which steps a
+// login runs; a step only knows how to challenge the user and how to judge the answer.
+import type { X509Certificate } from 'node:crypto';
 import type { z } from 'zod';
 import type Provider from 'oidc-provider';
 import type { Account, LoginName } from '../accounts/accounts.ts';
 import type { AuditEvent } from '../audit.ts';
 import type { Services } from '../services.ts';
 
+type Params = Record<string, string | number>;
+
 /** A page to show: a template path from the project root, its data, and an optional message. */
 export interface Page {
   view: string;
   data?: Record<string, unknown>;
   error?: string;              // locale key, shown in role="alert"
-  errorParams?: Record<string, string | number>;
+  errorParams?: Params;
   notice?: string;             // locale key, an informational message
-  noticeParams?: Record<string, string | number>;
+  noticeParams?: Params;
   status?: number;
 }
 
@@ -24,12 +27,24 @@ export interface RequiredActionRequest {
 }
 
 export type StepResult =
-  /** The step is passed. */
-  | { type: 'success'; requiredActions?: RequiredActionRequest[]; notice?: string; noticeParams?: Record<string, string | number>; grantId?: string }
+  /**
+   * The step is passed. `amr`: what actually happened (RFC 8176), when it differs from the step's
+   * declared `amr` (e.g. a code that went by SMS). `outcome`: for a prompt step, what the interaction
+   * result records under the prompt's name (consent: `{ grantId }`).
+   */
+  | { type: 'success'; amr?: string[]; requiredActions?: RequiredActionRequest[]; notice?: string; noticeParams?: Params; outcome?: Record<string, unknown> }
   /** Show the page again (bad input: 400 by default). */
   | { type: 'challenge'; page: Page }
   /** The answer was wrong (401 by default): the page again, with the failure message. */
-  | { type: 'failure'; page: Page };
+  | { type: 'failure'; page: Page }
+  /**
+   * Send the browser elsewhere (an upstream provider) and come back through the step's `callback`.
+   * `bind`: a value the upstream sends back as `state`, so that /callback/<step> finds this
+   * interaction again.
+   */
+  | { type: 'redirect'; url: string; bind?: string }
+  /** A JSON answer, for a step whose page script talks to it (e.g. WebAuthn). */
+  | { type: 'json'; body: unknown; status?: number };
 
 /** What the engine keeps for one interaction (in Redis, as JSON). */
 export interface FlowState {
@@ -44,11 +59,31 @@ export interface FlowState {
   loginName?: LoginName;
   amr: string[];
   pending: RequiredActionRequest[];
-  notice?: { key: string; params?: Record<string, string | number> };
-  data: Record<string, unknown>;
+  notice?: { key: string; params?: Params };
+  /** The step chosen for a slot, by chain position. */
+  choices: Record<string, string>;
+  /** Whether the required actions were asked already (once per login). */
+  triggered: boolean;
+  /** Each step's own state, by step id (read through the step's `state` schema). */
+  steps: Record<string, unknown>;
 }
 
-export interface StepContext {
+/** The request as a step may see it: read-only, no Koa. */
+export interface RequestView {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client's address (from X-Forwarded-For only when TRUST_PROXY says so). */
+  readonly ip: string;
+  /** The TCP peer's address (the proxy itself when there is one). */
+  readonly peerIp: string;
+  /** True when the TCP peer is a proxy this deployment trusts. */
+  readonly fromTrustedProxy: boolean;
+  /** The client certificate of a TLS connection that presented one. */
+  readonly peerCertificate?: X509Certificate;
+}
+
+export interface StepContext<State = unknown> {
   uid: string;
   flow: FlowState;
   services: Services;
@@ -56,18 +91,24 @@ export interface StepContext {
   details: Awaited<ReturnType<Provider['interactionDetails']>>;
   clientId: string;
   client: Record<string, unknown>;      // the client's metadata
-  ip: string;
+  request: RequestView;
   /** The identified account, when it exists. */
   account?: Account;
   /** Arguments of the required action being run. */
   args: Record<string, string>;
+  /** This step's own state in this interaction (checked against the step's `state` schema). */
+  state: State | undefined;
+  setState(value: State | undefined): void;
   audit(e: Omit<AuditEvent, 'client' | 'ip' | 'interaction'>): Promise<void>;
 }
 
-export interface Step<Form = Record<string, unknown>> {
+export interface Step<Form = Record<string, unknown>, State = unknown> {
   id: string;
-  kind: 'login' | 'required-action' | 'consent';
-  /** RFC 8176 values this step adds to the ID token's amr. */
+  /** 'prompt': answers an oidc-provider prompt other than login (consent, a confirmation). */
+  kind: 'login' | 'required-action' | 'prompt';
+  /** For kind 'prompt': the prompt's name. */
+  prompt?: string;
+  /** RFC 8176 values this step adds to the ID token's amr (unless its success says otherwise). */
   amr: string[];
   /** True when the step needs the user identified (known or not) before it can run. */
   requiresUser: boolean;
@@ -80,22 +121,28 @@ export interface Step<Form = Record<string, unknown>> {
   fieldsView?: string;
   /** A level entry "<slot>" may be filled by any step of that slot, e.g. "second-factor". */
   slot?: string;
+  /** True when the step's page script posts JSON to it (other steps refuse a JSON body: 415). */
+  json?: boolean;
+  /** Schema of this step's state (kept across requests of one interaction). */
+  state?: z.ZodType<State>;
   /** Whether the user has this method set up; undefined means always. */
-  configuredFor?(ctx: StepContext, account: Account): Promise<boolean>;
+  configuredFor?(ctx: StepContext<State>, account: Account): Promise<boolean>;
   /**
    * Required actions only: whether this user must go through it at this login, and with which
    * arguments (Keycloak's evaluateTriggers). Asked once per login, after the first step that
    * proves something; what it returns runs before the other required actions.
    */
-  trigger?(ctx: StepContext, account: Account): Promise<Record<string, string> | undefined>;
+  trigger?(ctx: StepContext<State>, account: Account): Promise<Record<string, string> | undefined>;
   /** Schema of the posted form (run before action; failures are a 400 with the field named). */
   form: z.ZodType<Form>;
   /** First visit: the challenge page. */
-  render(ctx: StepContext): Promise<Page>;
+  render(ctx: StepContext<State>): Promise<Page>;
   /** The posted answer. */
-  action(ctx: StepContext, form: Form): Promise<StepResult>;
+  action(ctx: StepContext<State>, form: Form): Promise<StepResult>;
+  /** The way back from a `redirect` (GET /interaction/<uid>/callback/<step>), with its query. */
+  callback?(ctx: StepContext<State>, query: Record<string, string>): Promise<StepResult>;
 }
 
-export function defineStep<Form>(step: Step<Form>): Step<Form> {
+export function defineStep<Form, State = unknown>(step: Step<Form, State> & ThisType<Step<NoInfer<Form>, NoInfer<State>>>): Step<Form, State> {
   return step;
 }

@@ -3,8 +3,7 @@
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../store/redis.ts';
-import { FlowError } from '../flow/engine.ts';
-import { FormError } from './form.ts';
+import { PageError } from '../errors.ts';
 import { chooseLocale } from './i18n.ts';
 import type { Views } from './views.ts';
 
@@ -14,7 +13,7 @@ const BY_STATUS: Record<number, string> = {
 };
 
 export function describeError(err: unknown): { status: number; key: string } {
-  if (err instanceof FlowError || err instanceof FormError) return { status: err.status, key: err.key };
+  if (err instanceof PageError) return { status: err.status, key: err.key };
   if (isStoreUnavailable(err)) return { status: 503, key: 'error.unavailable' };
   const e = err as { name?: string; status?: number; statusCode?: number; expose?: boolean; message?: string };
   if (e.name === 'SessionNotFound') return { status: 400, key: 'error.session_not_found' };

@@ -1,15 +1,22 @@
 // Posted forms: read only on our own routes (never in front of the provider's endpoints: it would
-// consume the token request's body), size-limited, urlencoded only, decoded strictly. A body a
-// browser could not have sent (broken %-escapes, raw non-ASCII bytes) is refused before any logic.
+// consume the token request's body), size-limited, urlencoded (or, where a page script posts, a JSON
+// object), decoded strictly. A body a browser could not have sent (broken %-escapes, raw non-ASCII
+// bytes) is refused before any logic.
 import getRawBody from 'raw-body';
 import type Koa from 'koa';
 import { z } from 'zod';
+import { FormError } from '../errors.ts';
 
 export type FormBody = Record<string, string | string[]>;
 
-export class FormError extends Error {
-  constructor(readonly status: number, readonly key: string) { super(key); }
+declare module 'koa' {
+  interface Request {
+    /** The posted body, once formBody (or the multipart reader) has read it. */
+    body?: Record<string, unknown>;
+  }
 }
+
+export { FormError };
 
 /** Parses application/x-www-form-urlencoded; repeated names become arrays (which schemas refuse). */
 export function parseUrlEncoded(raw: string): FormBody {
@@ -33,19 +40,28 @@ export function parseUrlEncoded(raw: string): FormBody {
   return out;
 }
 
-export function formBody(limitBytes: number): Koa.Middleware {
+/** `json`: also take a JSON object (a page script talking to a step, e.g. WebAuthn). */
+export function formBody(limitBytes: number, opts: { json?: boolean } = {}): Koa.Middleware {
   return async (ctx, next) => {
-    if (!ctx.is('application/x-www-form-urlencoded')) throw new FormError(415, 'error.form_type');
+    const json = opts.json === true && ctx.is('application/json') !== false;
+    if (!json && !ctx.is('application/x-www-form-urlencoded')) throw new FormError(415, 'error.form_type');
     let raw: string;
     try {
-      raw = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('content-length') || undefined, encoding: 'latin1' });
+      raw = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('content-length') || undefined, encoding: json ? 'utf8' : 'latin1' });
     } catch (err) {
       const status = (err as { status?: number }).status ?? 400;
       throw new FormError(status === 413 ? 413 : 400, status === 413 ? 'error.too_large' : 'error.bad_request');
     }
-    (ctx.request as unknown as { body: FormBody }).body = parseUrlEncoded(raw);
+    ctx.request.body = json ? parseJsonObject(raw) : parseUrlEncoded(raw);
     return next();
   };
+}
+
+function parseJsonObject(raw: string): Record<string, unknown> {
+  let value: unknown;
+  try { value = JSON.parse(raw); } catch { throw new FormError(400, 'error.form_garbled'); }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormError(400, 'error.form_garbled');
+  return value as Record<string, unknown>;
 }
 
 /** A required text field, bounded, with a locale key as its message. */

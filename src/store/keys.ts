@@ -1,39 +1,60 @@
-// Every Redis key the product uses, in one table. Keys that one script or one transaction touches
-// together share a hash tag ({...}) so that Redis Cluster keeps them in one slot. The configured
-// REDIS_PREFIX is added by the client (ioredis keyPrefix) in front of all of these.
-//
-// | key                          | type   | TTL                       | what                                   |
-// | ---------------------------- | ------ | ------------------------- | -------------------------------------- |
-// | acct:{ID}                    | hash   | none                      | an account (citizen, operator, admin)  |
-// | acct:{ID}:cred:KIND          | hash   | none                      | one password: hash, failures, locked…  |
-// | sub:SUB                      | string | none                      | subject → account id                   |
-// | company:{CODE}               | hash   | none                      | a company: name, telematic accounts    |
-// | oidc:MODEL:{ID}              | hash   | the model's expiry        | oidc-provider model (payload, consumed)|
-// | oidc:grant:{GRANT}           | zset   | longest member            | keys issued under a grant, by expiry   |
-// | oidc:uid:{UID}               | string | the session's             | session uid → session id               |
-// | oidc:usercode:{CODE}         | string | the device code's         | user code → device code id             |
-// | flow:{UID}                   | string | the interaction's         | our login-step state of an interaction |
-// | acct-return:{STATE}          | string | 15 minutes                | account pages: where to go after login |
-// | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
-// | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
-// | requests:purge-turn          | string | 50 minutes                | which process runs the hourly purge    |
-// | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
-// | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
-// | acct:{ID}:card               | hash   | none                      | Security Card: serial, sealed grid, challenge, failures, used cells |
-// | acct:{ID}:totp               | hash   | none                      | authenticator app: sealed secret, last step, offset, failures |
-// | acct:{ID}:totp-pending       | string | 15 minutes                | sealed secret of an enrolment not yet confirmed |
-// | card-dl:{TICKET}             | string | 10 minutes                | one-time ticket to download a just-printed card |
-// | acct:{ID}:otp:PURPOSE        | hash   | code validity + 1 hour    | one-time code: HMAC, expiry, attempts  |
-// | acct:{ID}:channel            | hash   | none                      | the member's registered secure channel |
-// | acct:{ID}:request:KIND       | string | none                      | the member's pending back-office request|
-// | acct:{ID}:throttle:WHAT      | string | the throttle's period     | one message per period (member code)   |
-// | request:{ID}                 | hash   | none                      | a back-office request (contact change…)|
-// | requests:pending, :decided   | zset   | none                      | request ids by creation / decision time|
-// | requests:retention           | zset   | none                      | decided requests whose document remains|
-// | public-flow:{ID}             | string | 15 minutes                | forgot-password state (cookie-bound)   |
-// | companies                    | set    | none                      | every company code (back-office list)  |
-// | company:{CODE}:operators     | set    | none                      | a company's operator codes             |
-// | acct:{ID}:enabled            | hash   | none                      | an operator's accounts and functions   |
+// Every Redis key the product uses, in one table: the core's below, each method's from its module
+// (src/methods/method.ts `keys`), assembled by keyTable(), which README's table is generated from.
+// Keys that one script or one transaction touches together share a hash tag ({...}) so that Redis
+// Cluster keeps them in one slot (scripts check it at every call, see src/store/script.ts). The
+// configured REDIS_PREFIX is added by the client (ioredis keyPrefix) in front of all of these.
+import type { KeyDoc, MethodModule } from '../methods/method.ts';
+
+export const CORE_KEYS: KeyDoc[] = [
+  { key: 'acct:{ID}', type: 'hash', ttl: 'none', what: 'an account (citizen, operator, admin)' },
+  { key: 'acct:{ID}:cred:KIND', type: 'hash', ttl: 'none', what: 'one password: hash, failures, locked…' },
+  { key: 'sub:SUB', type: 'string', ttl: 'none', what: 'subject → account id' },
+  { key: 'company:{CODE}', type: 'hash', ttl: 'none', what: 'a company: name, telematic accounts' },
+  { key: 'oidc:MODEL:{ID}', type: 'hash', ttl: 'the model\'s expiry', what: 'oidc-provider model (payload, consumed)' },
+  { key: 'oidc:grant:{GRANT}', type: 'zset', ttl: 'longest member', what: 'keys issued under a grant, by expiry' },
+  { key: 'oidc:uid:{UID}', type: 'string', ttl: 'the session\'s', what: 'session uid → session id' },
+  { key: 'oidc:usercode:{CODE}', type: 'string', ttl: 'the device code\'s', what: 'user code → device code id' },
+  { key: 'flow:{UID}', type: 'string', ttl: 'the interaction\'s', what: 'our login-step state of an interaction' },
+  { key: 'acct-return:{STATE}', type: 'string', ttl: '15 minutes', what: 'account pages: where to go after login' },
+  { key: 'demo:{STATE}', type: 'string', ttl: '10 minutes', what: '/demo relying party\'s PKCE verifier' },
+  { key: 'keys:jwks, keys:cookies', type: 'string', ttl: 'none', what: 'generated signing / cookie keys' },
+  { key: 'requests:purge-turn', type: 'string', ttl: '50 minutes', what: 'which process runs the hourly purge' },
+  { key: 'keys:data', type: 'string', ttl: 'none', what: 'generated DATA_KEY (development only)' },
+  { key: 'audit', type: 'stream', ttl: 'capped (AUDIT_MAX_ENTRIES)', what: 'security events' },
+  { key: 'acct:{ID}:otp:PURPOSE', type: 'hash', ttl: 'code validity + 1 hour', what: 'one-time code: HMAC, expiry, attempts' },
+  { key: 'acct:{ID}:channel', type: 'hash', ttl: 'none', what: 'the member\'s registered secure channel' },
+  { key: 'acct:{ID}:request:KIND', type: 'string', ttl: 'none', what: 'the member\'s pending back-office request' },
+  { key: 'acct:{ID}:throttle:WHAT', type: 'string', ttl: 'the throttle\'s period', what: 'one message per period (member code)' },
+  { key: 'request:{ID}', type: 'hash', ttl: 'none', what: 'a back-office request (contact change…)' },
+  { key: 'requests:pending, :decided', type: 'zset', ttl: 'none', what: 'request ids by creation / decision time' },
+  { key: 'requests:retention', type: 'zset', ttl: 'none', what: 'decided requests whose document remains' },
+  { key: 'public-flow:{ID}', type: 'string', ttl: '15 minutes', what: 'forgot-password state (cookie-bound)' },
+  { key: 'companies', type: 'set', ttl: 'none', what: 'every company code (back-office list)' },
+  { key: 'company:{CODE}:operators', type: 'set', ttl: 'none', what: 'a company\'s operator codes' },
+  { key: 'acct:{ID}:enabled', type: 'hash', ttl: 'none', what: 'an operator\'s accounts and functions' },
+  { key: 'callback:STEP:{STATE}', type: 'string', ttl: 'the interaction\'s', what: 'state sent to an upstream provider → the interaction it comes back to' },
+];
+
+/**
+ * The one key table: the core's keys and the installed methods'. Refuses a key claimed twice, and a
+ * method's per-user or per-item key (a placeholder in capitals) without its hash tag.
+ */
+export function keyTable(modules: readonly MethodModule[]): KeyDoc[] {
+  const seen = new Set(CORE_KEYS.map((r) => r.key));
+  for (const m of modules) {
+    for (const row of m.keys ?? []) {
+      if (seen.has(row.key)) throw new Error(`method ${m.id}: key ${row.key} is declared twice`);
+      seen.add(row.key);
+      if (/[A-Z]/.test(row.key) && !/\{[A-Z]+\}/.test(row.key)) throw new Error(`method ${m.id}: key ${row.key} has a placeholder but no hash tag`);
+    }
+  }
+  return [...CORE_KEYS, ...modules.flatMap((m) => m.keys ?? [])];
+}
+
+export function keyTableMarkdown(modules: readonly MethodModule[]): string {
+  const rows = keyTable(modules).map((r) => `| \`${r.key}\` | ${r.type} | ${r.ttl} | ${r.what} |`);
+  return ['| key | type | TTL | what |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,
@@ -52,10 +73,6 @@ export const keys = {
   dataKey: 'keys:data',
   purgeTurn: 'requests:purge-turn',
   audit: 'audit',
-  card: (id: string) => `acct:{${id}}:card`,
-  totp: (id: string) => `acct:{${id}}:totp`,
-  totpPending: (id: string) => `acct:{${id}}:totp-pending`,
-  cardDownload: (ticket: string) => `card-dl:{${ticket}}`,
   otp: (id: string, purpose: string) => `acct:{${id}}:otp:${purpose}`,
   secureChannel: (id: string) => `acct:{${id}}:channel`,
   pendingRequest: (id: string, kind: string) => `acct:{${id}}:request:${kind}`,
@@ -68,4 +85,5 @@ export const keys = {
   companies: 'companies',
   companyOperators: (code: string) => `company:{${code}}:operators`,
   operatorGrants: (id: string) => `acct:{${id}}:enabled`,
+  callbackBind: (step: string, state: string) => `callback:${step}:{${state}}`,
 } as const;

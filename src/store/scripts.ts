@@ -70,107 +70,6 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`,
   },
-  // KEYS[1] Security Card hash; ARGV the 50 cell numbers in a random order (drawn by the caller from
-  // a CSPRNG). Returns the standing challenge, or sets the first two unused cells of ARGV as the new
-  // one: {'ok', 'a,b', serial}, {'locked', 'a,b' or '', serial}, {'exhausted', '', serial} (fewer
-// than two unused cells), {'none'}.
-  cardChallenge: {
-    numberOfKeys: 1,
-    lua: `
-local v = redis.call('HMGET', KEYS[1], 'serial', 'locked', 'challenge', 'used')
--- a missing field is false (the embedded store gives another nil)
-for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
-if not v[1] then return {'none'} end
-if v[2] == '1' then return {'locked', v[3] or '', v[1]} end
-if v[3] then return {'ok', v[3], v[1]} end
-local used = v[4] or ''
-local picked = {}
-for i = 1, #ARGV do
-  local n = tonumber(ARGV[i])
-  if string.sub(used, n, n) ~= '1' then
-    picked[#picked + 1] = ARGV[i]
-    if #picked == 2 then break end
-  end
-end
-if #picked < 2 then return {'exhausted', '', v[1]} end
-local c = picked[1] .. ',' .. picked[2]
-redis.call('HSET', KEYS[1], 'challenge', c)
-return {'ok', c, v[1]}`,
-  },
-  // KEYS[1] Security Card hash; ARGV[1] serial, ARGV[2] challenge answered, ARGV[3] '1' right / '0'
-  // wrong, ARGV[4] lockout threshold, ARGV[5] '1' single-use cells. The challenge stays until it is
-  // answered right or the card locks. Returns {status, n}: 'ok' (n: unused cells left), 'wrong' or
-  // 'locked_now' (n: failures), 'locked', 'stale' (reprinted or answered meanwhile; nothing counted).
-  cardAnswer: {
-    numberOfKeys: 1,
-    lua: `
-local v = redis.call('HMGET', KEYS[1], 'serial', 'challenge', 'locked', 'used')
--- a missing field is false (the embedded store gives another nil)
-for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
-if not v[1] or v[1] ~= ARGV[1] then return {'stale', 0} end
-if v[3] == '1' then return {'locked', 0} end
-if v[2] ~= ARGV[2] then return {'stale', 0} end
-if ARGV[3] == '1' then
-  local used = v[4] or ''
-  if ARGV[5] == '1' then
-    for cell in string.gmatch(ARGV[2], '%d+') do
-      local n = tonumber(cell)
-      used = string.sub(used, 1, n - 1) .. '1' .. string.sub(used, n + 1)
-    end
-    redis.call('HSET', KEYS[1], 'used', used)
-  end
-  redis.call('HSET', KEYS[1], 'failures', '0')
-  redis.call('HDEL', KEYS[1], 'challenge')
-  local _, count = string.gsub(used, '1', '')
-  return {'ok', 50 - count}
-end
-local n = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if n >= tonumber(ARGV[4]) then
-  redis.call('HSET', KEYS[1], 'locked', '1')
-  return {'locked_now', n}
-end
-return {'wrong', n}`,
-  },
-  // KEYS[1] authenticator-app hash; ARGV[1] device id that was read, ARGV[2] matched time step or -1,
-  // ARGV[3] lockout threshold. A step at or before the last one used is a replay, refused and counted.
-  // Returns {status, failures}: 'ok', 'wrong', 'replay', 'locked_now', 'locked', 'stale'.
-  totpAnswer: {
-    numberOfKeys: 1,
-    lua: `
-local v = redis.call('HMGET', KEYS[1], 'id', 'locked', 'lastStep')
--- a missing field is false (the embedded store gives another nil)
-for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
-if not v[1] or v[1] ~= ARGV[1] then return {'stale', 0} end
-if v[2] == '1' then return {'locked', 0} end
-local step = tonumber(ARGV[2])
-local status = 'wrong'
-if step >= 0 then
-  if step > tonumber(v[3] or '-1') then
-    redis.call('HSET', KEYS[1], 'lastStep', ARGV[2], 'failures', '0')
-    return {'ok', 0}
-  end
-  status = 'replay'
-end
-local n = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if n >= tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[1], 'locked', '1')
-  return {'locked_now', n}
-end
-return {status, n}`,
-  },
-  // KEYS[1] authenticator-app hash; ARGV[1] device id, ARGV[2] the second code's time step, ARGV[3]
-  // the new clock offset in steps. Refuses steps already used; clears the failures and the lock.
-  totpResync: {
-    numberOfKeys: 1,
-    lua: `
-local v = redis.call('HMGET', KEYS[1], 'id', 'lastStep')
--- a missing field is false (the embedded store gives another nil)
-for i = 1, #v do if type(v[i]) ~= 'string' then v[i] = false end end
-if not v[1] or v[1] ~= ARGV[1] then return 'stale' end
-if tonumber(ARGV[2]) <= tonumber(v[2] or '-1') then return 'replay' end
-redis.call('HSET', KEYS[1], 'lastStep', ARGV[2], 'offset', ARGV[3], 'failures', '0', 'locked', '0')
-return 'ok'`,
-  },
   // KEYS[1] one-time code hash; ARGV now, expiresAt, code HMAC, channel, masked target, key TTL (ms),
   // ref (the interaction or page flow that asked).
   // While the current code is valid (even if voided by wrong entries) nothing is issued.
@@ -258,10 +157,6 @@ export interface ScriptedRedis extends Redis {
   oidcConsume(key: string, at: number): Promise<number>;
   stringCompareAndSet(key: string, expected: string, value: string): Promise<0 | 1>;
   unlockCredential(key: string, ...dropFields: string[]): Promise<0 | 1>;
-  cardChallenge(key: string, ...shuffledCells: number[]): Promise<[string, string?, string?]>;
-  cardAnswer(key: string, serial: string, challenge: string, ok: 0 | 1, threshold: number, singleUse: 0 | 1): Promise<[string, number]>;
-  totpAnswer(key: string, deviceId: string, step: number, threshold: number): Promise<[string, number]>;
-  totpResync(key: string, deviceId: string, step: number, offset: number): Promise<'ok' | 'stale' | 'replay'>;
   otpIssue(key: string, now: number, expiresAt: number, hash: string, channel: string, to: string, keyTtlMs: number, ref: string): Promise<[number, number]>;
   otpCheck(key: string, credentialKey: string, now: number, hash: string, maxAttempts: number, lockout: number, refuseLocked: 0 | 1): Promise<[number, number, number, number]>;
   otpWithdraw(key: string, hash: string): Promise<number>;

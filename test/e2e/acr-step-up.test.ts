@@ -1,17 +1,19 @@
 // Levels of assurance: which acr a request gets, step-up of an existing session, essential acr.
-// loa:2 needs a second factor; until the real ones land, this file installs test steps into the
-// "<second-factor>" slot through the same plugin contract the real ones use.
+// loa:2 needs a second factor; this file installs test methods whose steps fill the
+// "<second-factor>" slot, through the same method contract the real ones use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as oidc from 'openid-client';
-import { defineStep, type Step } from '../../src/flow/step.ts';
+import { defineStep } from '../../src/flow/step.ts';
+import { defineMethod, type MethodModule } from '../../src/methods/method.ts';
+import { methods } from '../../interactions/index.ts';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { CALLBACK, MARIO } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, enterCredentials, exchange, login, relyingParty } from '../helpers/rp.ts';
 
-function codeStep(id: string, code: string, amr: string): Step {
-  return defineStep({
+function codeMethod(id: string, code: string, amr: string): MethodModule {
+  const step = defineStep({
     id, kind: 'login', slot: 'second-factor', amr: [amr], requiresUser: true,
     form: z.object({ otp: z.string().max(10) }),
     async render() { return { view: 'test/helpers/code-page' }; },
@@ -19,14 +21,15 @@ function codeStep(id: string, code: string, amr: string): Step {
       if (f.otp === code) return { type: 'success' };
       return { type: 'failure', page: { view: 'test/helpers/code-page', error: 'password.rejected' } };
     },
-  }) as Step;
+  });
+  return defineMethod({ id, steps: [step], strings: { it: { [`method.${id}`]: id }, en: { [`method.${id}`]: id } } });
 }
 
 let t: TestIdp;
 let rp: oidc.Configuration;
 
 beforeAll(async () => {
-  t = await startIdp({ options: { extraSteps: [codeStep('test-code', '123456', 'otp')] } });
+  t = await startIdp({ options: { methods: [...methods, codeMethod('test-code', '123456', 'otp')] } });
   rp = await relyingParty(t.issuer);
 });
 afterAll(async () => t?.close());
@@ -101,7 +104,7 @@ describe('step-up', () => {
 describe('choice of second factor', () => {
   let t2: TestIdp;
   beforeAll(async () => {
-    t2 = await startIdp({ options: { extraSteps: [codeStep('test-otp', '111111', 'otp'), codeStep('test-card', '222222', 'swk')] } });
+    t2 = await startIdp({ options: { methods: [...methods, codeMethod('test-otp', '111111', 'otp'), codeMethod('test-card', '222222', 'swk')] } });
   });
   afterAll(async () => t2?.close());
 

@@ -11,6 +11,7 @@ beforeAll(async () => {
     overrides: {
       levels: [{ acr: 'urn:idp:loa:1', steps: ['identify', 'password'] }, { acr: 'urn:test:card', steps: ['identify', 'card'] }],
       backofficeAcr: 'urn:idp:loa:1',
+      strongAcr: 'urn:idp:loa:1',
     },
   });
 });

@@ -6,15 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { ROOT } from '../../src/app.ts';
-import { loadStrings } from '../../src/flow/registry.ts';
-import { Strings } from '../../src/http/i18n.ts';
+import { coreStrings } from '../../src/http/core-strings.ts';
+import { installMethods } from '../../src/methods/install.ts';
+import { methods } from '../../interactions/index.ts';
 import { cardPdf } from '../../interactions/card/card-pdf.ts';
 import { CARD_SIZES, SecurityCards } from '../../interactions/card/cards.ts';
 import type { Services } from '../../src/services.ts';
 
-const strings = new Strings();
-loadStrings(path.join(ROOT, 'views', 'locales'), strings);
-loadStrings(path.join(ROOT, 'interactions', 'card', 'locales'), strings);
+const strings = coreStrings();
+installMethods(methods, strings);
 const ARTEFACTS = path.join(ROOT, 'test', 'artefacts');
 const hasPdftoppm = spawnSync('sh', ['-c', 'command -v pdftoppm']).status === 0;
 

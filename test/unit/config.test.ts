@@ -44,7 +44,7 @@ describe('levels', () => {
   it('refuses a level whose password step comes before the user is identified', async () => {
     const { createIdp } = await import('../../src/app.ts');
     const { testConfig } = await import('../helpers/idp.ts');
-    const config = testConfig({ levels: [{ acr: 'urn:idp:loa:1', steps: ['password', 'identify'] }], backofficeAcr: 'urn:idp:loa:1' });
+    const config = testConfig({ levels: [{ acr: 'urn:idp:loa:1', steps: ['password', 'identify'] }], backofficeAcr: 'urn:idp:loa:1', strongAcr: 'urn:idp:loa:1' });
     await expect(createIdp(config)).rejects.toThrow(/level urn:idp:loa:1: password needs an identified user/);
   });
 });

@@ -1,14 +1,13 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/app.ts';
-import { discoverSteps, loadStrings, StepRegistry } from '../../src/flow/registry.ts';
-import { chooseLocale, Strings } from '../../src/http/i18n.ts';
+import { coreStrings } from '../../src/http/core-strings.ts';
+import { chooseLocale } from '../../src/http/i18n.ts';
+import { installMethods } from '../../src/methods/install.ts';
+import { methods } from '../../interactions/index.ts';
 
 describe('locales', () => {
   it('has every string in Italian and English', async () => {
-    const strings = new Strings();
-    loadStrings(path.join(ROOT, 'views', 'locales'), strings);
-    await discoverSteps(path.join(ROOT, 'interactions'), new StepRegistry(), strings);
+    const strings = coreStrings();
+    installMethods(methods, strings);
     expect(strings.missing()).toEqual([]);
   });
   it('picks ui_locales first, then Accept-Language, then Italian', () => {

@@ -1,0 +1,40 @@
+// GET of an interaction: the page of the step that comes now, the choice between second factors,
+// the "no method" page, the notice before leaving, or, when everything is done, the login result.
+import type { StepRegistry } from './registry.ts';
+import { FlowError } from '../errors.ts';
+import { stepContext, type BaseContext } from './context.ts';
+import { current } from './current.ts';
+import { loginResult } from './login-result.ts';
+import { page, type Outcome } from './outcome.ts';
+import type { Step } from './step.ts';
+
+export async function present(sctx: BaseContext, steps: StepRegistry): Promise<Outcome> {
+  const { flow } = sctx;
+  const cur = await current(sctx, steps);
+  if (cur.kind === 'done') {
+    if (flow.prompt !== 'login') throw new FlowError(400, 'error.session_not_found');
+    if (!flow.notice) return loginResult(sctx);
+    // Something to tell before leaving: a page with a "continue" button that posts the form.
+    return page({ view: 'views/notice', notice: flow.notice.key, noticeParams: flow.notice.params });
+  }
+  if (cur.kind === 'choose') return choosePage(cur.options);
+  if (cur.kind === 'none') {
+    await sctx.audit({ event: 'login.method', outcome: 'failure', reason: `no ${cur.reason} configured`, subject: flow.identified?.accountId });
+    return page({ view: 'views/message', data: { title: 'error.no_method.title' }, error: 'error.no_method', status: 403 });
+  }
+  const rendered = await cur.step.render(stepContext(sctx, cur.step, cur.args));
+  // A page that identifies embeds the next step's fields (user and password on one page).
+  const nextFields = cur.step.identifies ? steps.get(flow.chain[flow.index + 1] ?? '')?.fieldsView : undefined;
+  const shown = nextFields ? { ...rendered, data: { ...rendered.data, nextFields } } : rendered;
+  const notice = flow.notice;
+  if (notice && !shown.notice) {
+    // Shown once, on the next page.
+    flow.notice = undefined;
+    return page({ ...shown, notice: notice.key, noticeParams: notice.params });
+  }
+  return page(shown);
+}
+
+export function choosePage(options: Step[], error?: string, status = 200): Outcome {
+  return page({ view: 'views/choose-method', data: { options: options.map((o) => o.id) }, error, status });
+}

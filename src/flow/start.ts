@@ -1,0 +1,44 @@
+// A new flow for an interaction: for the login prompt, the level this request gets (policy) and its
+// chain of steps; for any other prompt (consent, a confirmation), the step that answers it. A level
+// that cannot be met goes back to the client as an error, with nothing to show.
+import { randomBytes } from 'node:crypto';
+import type Provider from 'oidc-provider';
+import { FlowError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { essentialAcrs } from './acr-request.ts';
+import type { Details } from './context.ts';
+import type { Outcome } from './outcome.ts';
+import type { FlowState } from './step.ts';
+
+// Prompt reasons after which the same user only has to prove more, not say again who they are.
+const STEP_UP_REASONS = new Set(['acr_step_up', 'essential_acr', 'essential_acrs']);
+
+export async function startFlow(s: Services, provider: Provider, details: Details, locale: string, ip: string): Promise<FlowState | Extract<Outcome, { type: 'finish' }>> {
+  const params = details.params as Record<string, unknown>;
+  const base = {
+    prompt: details.prompt.name, index: 0, csrf: randomBytes(24).toString('base64url'), locale,
+    amr: [], pending: [], choices: {}, triggered: false, steps: {},
+  };
+  if (details.prompt.name !== 'login') {
+    const step = s.steps.forPrompt(details.prompt.name);
+    if (!step) throw new FlowError(400, 'error.unsupported_prompt');
+    return { ...base, acr: '', chain: [step.id] };
+  }
+  const client = await provider.Client.find(String(params.client_id));
+  const target = s.policy.target({
+    acrValues: params.acr_values as string | undefined,
+    essential: essentialAcrs(params.claims),
+    clientDefaults: client?.defaultAcrValues,
+  });
+  if ('error' in target) {
+    await s.audit.record({ event: 'login.acr', outcome: 'failure', reason: target.error, client: String(params.client_id), ip, interaction: details.uid });
+    return { type: 'finish', result: { error: target.error, error_description: target.description } };
+  }
+  const flow: FlowState = { ...base, acr: target.acr, chain: s.policy.chain(target.acr) };
+  const sessionSub = details.session?.accountId;
+  if (sessionSub && details.prompt.reasons.length && details.prompt.reasons.every((r) => STEP_UP_REASONS.has(r))) {
+    const account = await s.accounts.findBySub(sessionSub);
+    if (account) flow.identified = { accountId: account.id, name: account.id, known: true };
+  }
+  return flow;
+}
