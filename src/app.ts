@@ -33,15 +33,15 @@ import type { Services } from './services.ts';
 import { openStore, type Store } from './store/redis.ts';
 import { demoRoutes } from './demo/demo-rp.ts';
 import { Sealer } from './crypto/sealed.ts';
-import { accountRoutes } from './account/routes.ts';
-import { accountClientMetadata } from './account/session.ts';
+import { accountRoutes } from './self-service/routes.ts';
+import { accountClientMetadata } from './self-service/session.ts';
 import { Delivery } from './delivery/delivery.ts';
 import { OneTimeCodes } from './otp/one-time-codes.ts';
 import { SecureChannels } from './secure-channel/secure-channels.ts';
 import { Requests } from './requests/requests.ts';
 import { DocumentStore } from './documents/document-store.ts';
-import { companyAdminPlugin } from './companies/admin-pages.ts';
-import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
+import { companyAdminPlugin } from './self-service/company-admin.ts';
+import { backofficeCompaniesPlugin } from './backoffice/companies.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,9 +1,9 @@
 // Self-service for the Security Card: its line on the credentials page, printing a new card (needs a
 // session at the strong level: the old card, the app or a certificate), and the one-time download.
 import { z } from 'zod';
-import type { AccountPlugin } from '../../src/account/plugin.ts';
-import { accountPage, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
-import { pageLocale } from '../../src/account/page.ts';
+import type { AccountPlugin } from '../../src/self-service/plugin.ts';
+import { accountPage, requireStrongAccount, strongPost } from '../../src/self-service/strong-session.ts';
+import { pageLocale } from '../../src/self-service/page.ts';
 import { formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { CARD_SIZES, cardsOf, type Card } from './cards.ts';

@@ -5,9 +5,9 @@
 // that kind must act (an operator cannot unlock itself).
 import { z } from 'zod';
 import type Koa from 'koa';
-import type { AccountPlugin } from '../../src/account/plugin.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/account/session.ts';
-import { postedForm, showPage, type PageMessages } from '../../src/account/page.ts';
+import type { AccountPlugin } from '../../src/self-service/plugin.ts';
+import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/self-service/session.ts';
+import { postedForm, showPage, type PageMessages } from '../../src/self-service/page.ts';
 import type { AccountType, PasswordKind } from '../../src/accounts/accounts.ts';
 import { checkNewPassword } from '../../src/accounts/password-policy.ts';
 import type { Credential } from '../../src/accounts/passwords.ts';

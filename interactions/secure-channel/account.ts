@@ -1,6 +1,6 @@
 // The member area's pages outside the login: contact change (account page), channel reset and
 // forgotten password (public), and the back office's review of requests.
-import type { AccountPlugin } from '../../src/account/plugin.ts';
+import type { AccountPlugin } from '../../src/self-service/plugin.ts';
 import { formBody } from '../../src/http/form.ts';
 import { isMember } from '../../src/secure-channel/secure-channels.ts';
 import { backofficeRoutes } from './backoffice.ts';

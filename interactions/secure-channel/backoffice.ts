@@ -6,7 +6,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
-import { checkAccountCsrf, requireRole } from '../../src/account/session.ts';
+import { checkAccountCsrf, requireRole } from '../../src/self-service/session.ts';
 import { EXTENSION } from '../../src/documents/sniff.ts';
 import { REQUEST_ID, type BackofficeRequest } from '../../src/requests/requests.ts';
 import { approveRequest, rejectRequest } from '../../src/requests/review.ts';

@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/account/session.ts';
+import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/self-service/session.ts';
 import { FormError } from '../../src/http/form.ts';
 import { isMember } from '../../src/secure-channel/secure-channels.ts';
 import { maskContact } from '../../src/delivery/mask.ts';

@@ -1,7 +1,7 @@
 // Rendering of the member area's own pages (contact change, channel reset, forgot password, back
 // office): the shared layout, strings in the visitor's language, messages by locale key.
 import type Koa from 'koa';
-import { pageLocale, showPage } from '../../src/account/page.ts';
+import { pageLocale, showPage } from '../../src/self-service/page.ts';
 import type { Services } from '../../src/services.ts';
 import { FormError } from '../../src/http/form.ts';
 import { readMultipart } from '../../src/http/multipart.ts';

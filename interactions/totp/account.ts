@@ -3,9 +3,9 @@
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type Koa from 'koa';
-import type { AccountPlugin } from '../../src/account/plugin.ts';
-import { accountPage, requireStrongAccount, strongPost } from '../../src/account/strong-session.ts';
-import type { AccountSession } from '../../src/account/session.ts';
+import type { AccountPlugin } from '../../src/self-service/plugin.ts';
+import { accountPage, requireStrongAccount, strongPost } from '../../src/self-service/strong-session.ts';
+import type { AccountSession } from '../../src/self-service/session.ts';
 import { describeFormError, formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { code } from './step.ts';

@@ -2,7 +2,7 @@
 // scripts, prompts and keys into the one list of each. Anything two modules would both claim, or a
 // module that is incomplete (strings in one language only, a second factor without its name), stops
 // the start with a message naming it.
-import type { AccountPlugin } from '../account/plugin.ts';
+import type { AccountPlugin } from '../self-service/plugin.ts';
 import type { Command } from '../cli/command.ts';
 import { StepRegistry } from '../flow/registry.ts';
 import { LOCALES, type Strings } from '../http/i18n.ts';

@@ -2,7 +2,7 @@
 // one line in interactions/index.ts. It declares everything the method brings; the core installs it
 // and never names it (compare Ory Kratos' strategies, registered in one place).
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { AccountPlugin } from '../account/plugin.ts';
+import type { AccountPlugin } from '../self-service/plugin.ts';
 import type { Command } from '../cli/command.ts';
 import type { Step } from '../flow/step.ts';
 import type { MethodSettings } from '../settings.ts';

@@ -5,16 +5,16 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
-import type { AccountPlugin } from '../account/plugin.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from '../account/session.ts';
-import { checkboxes, postedForm, showPage } from '../account/page.ts';
+import type { AccountPlugin } from './plugin.ts';
+import { checkAccountCsrf, requireAccount, type AccountSession } from './session.ts';
+import { checkboxes, postedForm, showPage } from './page.ts';
 import { describeFormError, field, formBody } from '../http/form.ts';
-import { Companies, CompanyError, defaultOperatorCode, OPERATOR_CODE, operatorId, type Company } from './companies.ts';
-import { credentialStatus } from './credential-status.ts';
+import { Companies, CompanyError, defaultOperatorCode, OPERATOR_CODE, operatorId, type Company } from '../companies/companies.ts';
+import { credentialStatus } from '../companies/credential-status.ts';
 import {
   createOperator, reissueOperatorPassword, setAccountFunctions, setCompanyContacts, setOperatorDisabled, setOperatorGrants,
   type OperatorPasswordKind,
-} from './admin-actions.ts';
+} from '../companies/admin-actions.ts';
 
 interface Admin { session: AccountSession; company: Company; base: string }
 

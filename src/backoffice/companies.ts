@@ -6,13 +6,13 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
-import type { AccountPlugin } from '../account/plugin.ts';
-import { checkAccountCsrf, requireRole, type AccountSession } from '../account/session.ts';
-import { postedForm, showPage, type PageMessages } from '../account/page.ts';
+import type { AccountPlugin } from '../self-service/plugin.ts';
+import { checkAccountCsrf, requireRole, type AccountSession } from '../self-service/session.ts';
+import { postedForm, showPage, type PageMessages } from '../self-service/page.ts';
 import { describeFormError, field, formBody } from '../http/form.ts';
-import { adminId, Companies, CompanyError, operatorId } from './companies.ts';
-import { credentialStatus } from './credential-status.ts';
-import { ACTIVATION_DAYS, addAccount, createCompany, reissueAdminPassword, setActivationPassword, unlockCompanyCredential } from './branch-actions.ts';
+import { adminId, Companies, CompanyError, operatorId } from '../companies/companies.ts';
+import { credentialStatus } from '../companies/credential-status.ts';
+import { ACTIVATION_DAYS, addAccount, createCompany, reissueAdminPassword, setActivationPassword, unlockCompanyCredential } from '../companies/branch-actions.ts';
 
 const days = field(4).regex(/^\d{1,3}$/, { error: 'company.activation_days' }).transform(Number);
 const createForm = z.object({
