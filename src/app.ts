@@ -16,7 +16,7 @@ import { ConfigError, type Config } from './config.ts';
 import { callbackEntry, Engine } from './flow/engine.ts';
 import { Policy } from './flow/policy.ts';
 import { errorPage } from './http/error-page.ts';
-import { formBody } from './http/form.ts';
+import { formPost } from './http/form-post.ts';
 import { coreStrings } from './http/core-strings.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { Views } from './http/views.ts';
@@ -42,6 +42,7 @@ import { Requests } from './requests/requests.ts';
 import { DocumentStore } from './documents/document-store.ts';
 import { companyAdminPlugin } from './self-service/company-admin.ts';
 import { backofficeCompaniesPlugin } from './backoffice/companies.ts';
+import { backofficeArea } from './backoffice/area.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -116,7 +117,6 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 
   const router = new Router();
-  const form = formBody(config.formLimitBytes);
   router.get('/assets/style.css', (ctx) => {
     ctx.type = 'text/css';
     ctx.set('cache-control', 'public, max-age=3600');
@@ -129,9 +129,11 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.get('/interaction/:uid/callback/:step', (ctx) => engine.callback(ctx, ctx.params.step ?? ''));
   router.get('/callback/:step', (ctx) => callbackEntry(ctx, services));
-  router.post('/interaction/:uid', formBody(config.formLimitBytes, { json: true }), (ctx) => engine.submit(ctx));
-  router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
-  accountRoutes(router, services, [...installed.accountPlugins, companyAdminPlugin, backofficeCompaniesPlugin]);
+  router.post('/interaction/:uid', ...formPost(services, { json: true }), (ctx) => engine.submit(ctx));
+  router.post('/interaction/:uid/abort', ...formPost(services), (ctx) => engine.abort(ctx));
+  // The self-service area (the methods' pages, company administration) and the one back office.
+  const pagePlugins = [...installed.accountPlugins, companyAdminPlugin, backofficeCompaniesPlugin];
+  accountRoutes(router, services, [...pagePlugins, backofficeArea(pagePlugins)]);
   if (config.demo) demoRoutes(router, services);
 
   provider.use(securityHeaders());

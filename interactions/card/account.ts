@@ -2,15 +2,15 @@
 // session at the strong level: the old card, the app or a certificate), and the one-time download.
 import { z } from 'zod';
 import type { AccountPlugin } from '../../src/self-service/plugin.ts';
-import { accountPage, requireStrongAccount, strongPost } from '../../src/self-service/strong-session.ts';
-import { pageLocale } from '../../src/self-service/page.ts';
-import { formBody } from '../../src/http/form.ts';
+import { pageLocale, showPage } from '../../src/self-service/page.ts';
+import { requireSession } from '../../src/self-service/session.ts';
+import { formPost } from '../../src/http/form-post.ts';
 import type { Services } from '../../src/services.ts';
 import { CARD_SIZES, cardsOf, type Card } from './cards.ts';
 import { cardPdf } from './card-pdf.ts';
 import { cardSettings } from './settings.ts';
 
-const printForm = z.object({ csrf: z.string(), size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
+const printForm = z.object({ size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
 
 export function holderOf(account: { givenName?: string; familyName?: string; fiscalCode?: string; id: string }) {
   return { name: [account.givenName, account.familyName].filter(Boolean).join(' ') || account.id, id: account.fiscalCode ?? account.id };
@@ -44,26 +44,27 @@ export const cardAccount: AccountPlugin = {
 
   routes(router, s) {
     router.get('/account/card', async (ctx) => {
-      const session = await requireStrongAccount(ctx, s);
+      const session = await requireSession(ctx, s, { acr: s.config.strongAcr });
       if (!session) return;
       const status = await cardsOf(s).status(session.account.id);
-      accountPage(ctx, s, 'interactions/card/account-print', session, { status, sizes: CARD_SIZES });
+      showPage(ctx, s, session, 'interactions/card/account-print', { status, sizes: CARD_SIZES });
     });
 
-    router.post('/account/card/print', formBody(s.config.formLimitBytes), async (ctx) => {
-      const session = await strongPost(ctx, s);
+    router.post('/account/card/print', ...formPost(s), async (ctx) => {
+      const session = await requireSession(ctx, s, { acr: s.config.strongAcr });
+      if (!session) return;
       const parsed = printForm.safeParse(ctx.request.body);
       const cards = cardsOf(s);
       if (!parsed.success) {
         const status = await cards.status(session.account.id);
-        return accountPage(ctx, s, 'interactions/card/account-print', session, { status, sizes: CARD_SIZES, errorKey: 'card.size_invalid' }, 400);
+        return showPage(ctx, s, session, 'interactions/card/account-print', { status, sizes: CARD_SIZES }, { error: 'card.size_invalid' });
       }
       const id = session.account.id;
       const old = await cards.status(id);
       const card = await cards.issue(id);
       const ticket = await cards.downloadTicket(id, card.serial, parsed.data.size, pageLocale(ctx));
       await s.audit.record({ event: 'card.print', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `serial ${card.serial}, ${parsed.data.size}, replaces ${old?.serial ?? 'none'}` });
-      accountPage(ctx, s, 'interactions/card/account-printed', session, { serial: card.serial, href: `/account/card/download/${ticket}` });
+      showPage(ctx, s, session, 'interactions/card/account-printed', { serial: card.serial, href: `/account/card/download/${ticket}` });
     });
 
     // The ticket alone authorises the download (it is also used in the middle of a login, before there

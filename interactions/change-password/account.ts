@@ -6,12 +6,13 @@
 import { z } from 'zod';
 import type Koa from 'koa';
 import type { AccountPlugin } from '../../src/self-service/plugin.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/self-service/session.ts';
+import { requireSession, type AccountSession } from '../../src/self-service/session.ts';
 import { postedForm, showPage, type PageMessages } from '../../src/self-service/page.ts';
 import type { AccountType, PasswordKind } from '../../src/accounts/accounts.ts';
 import { checkNewPassword } from '../../src/accounts/password-policy.ts';
 import type { Credential } from '../../src/accounts/passwords.ts';
-import { describeFormError, field, formBody } from '../../src/http/form.ts';
+import { describeFormError, field } from '../../src/http/form.ts';
+import { formPost } from '../../src/http/form-post.ts';
 import type { Services } from '../../src/services.ts';
 import { DAY_MS } from '../../src/clock.ts';
 
@@ -58,16 +59,15 @@ export const changePasswordAccount: AccountPlugin = {
       return { kind, cred };
     };
     router.get('/account/password/:kind', async (ctx) => {
-      const session = await requireAccount(ctx, s);
+      const session = await requireSession(ctx, s);
       if (!session) return;
       const { kind, cred } = await kindOf(ctx, session);
       await page(ctx, s, session, kind, {}, cred);
     });
-    router.post('/account/password/:kind', formBody(s.config.formLimitBytes), async (ctx) => {
-      const session = await requireAccount(ctx, s);
+    router.post('/account/password/:kind', ...formPost(s), async (ctx) => {
+      const session = await requireSession(ctx, s);
       if (!session) return;
       const { kind, cred } = await kindOf(ctx, session);
-      checkAccountCsrf(ctx, session);
       const id = session.account.id;
       const policy = s.config.passwords[kind];
       const audit = (outcome: 'success' | 'failure', reason: string) =>

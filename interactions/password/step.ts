@@ -3,8 +3,14 @@
 // same time; the audit log records which it was.
 import { z } from 'zod';
 import { defineStep } from '../../src/flow/step.ts';
-import { loginPasswordKind, type PasswordKind } from '../../src/accounts/accounts.ts';
+import { displayName, loginNameOf, loginPasswordKind, type LoginName, type PasswordKind } from '../../src/accounts/accounts.ts';
 import { field } from '../../src/http/form.ts';
+
+/** The name the user gave, or, in a step-up, the one the session is for. */
+function whoOf(flow: { loginName?: LoginName; identified?: { name: string } }): string {
+  const name = flow.loginName ?? loginNameOf(flow.identified?.name ?? '');
+  return name ? displayName(name) : '';
+}
 
 const form = z.object({ password: field(256).min(1, { error: 'password.required' }) });
 
@@ -16,7 +22,7 @@ export const passwordStep = defineStep({
   fieldsView: 'interactions/password/fields',
   form,
   async render(ctx) {
-    return { view: 'interactions/password/page', data: { who: ctx.flow.identified?.name.replace(/^[A-Z]\./, '').replace('.', ' / '), citizen: ctx.flow.loginName?.type === 'citizen' } };
+    return { view: 'interactions/password/page', data: { who: whoOf(ctx.flow), citizen: ctx.flow.loginName?.type === 'citizen' } };
   },
   async action(ctx, { password }) {
     const kind: PasswordKind = ctx.account ? loginPasswordKind(ctx.account.type) : ctx.flow.loginName?.type === 'citizen' ? 'personal' : 'operator';

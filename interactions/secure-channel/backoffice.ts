@@ -2,11 +2,12 @@
 // accounts with the 'backoffice' role, signed in at loa:2; the identity document is served only to
 // them, and every view and decision is an audit event. Listing also deletes documents past
 // retention.
+import { displayName, loginNameOf } from '../../src/accounts/accounts.ts';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
-import { checkAccountCsrf, requireRole } from '../../src/self-service/session.ts';
+import { requireStaff } from '../../src/backoffice/area.ts';
 import { EXTENSION } from '../../src/documents/sniff.ts';
 import { REQUEST_ID, type BackofficeRequest } from '../../src/requests/requests.ts';
 import { approveRequest, rejectRequest } from '../../src/requests/review.ts';
@@ -21,7 +22,7 @@ const decisionForm = z.object({
 function row(s: Services, r: BackofficeRequest, locale: string) {
   const iso = (ms?: number) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '');
   return {
-    id: r.id, kind: s.views.strings.t(locale, `request.kind.${r.kind}`), member: r.accountId.replace(/^C\./, ''), status: r.status,
+    id: r.id, kind: s.views.strings.t(locale, `request.kind.${r.kind}`), member: displayOf(r.accountId), status: r.status,
     created: iso(r.createdAt), decided: iso(r.decidedAt), decidedBy: r.decidedBy ?? '', note: r.note ?? '',
     change: r.kind === 'contact-change' ? `${r.channel === 'sms' ? 'SMS' : 'Email'}: ${r.value ?? ''}` : '',
     document: r.document ? `${r.document.type}, ${Math.ceil(r.document.size / 1024)} KiB` : '',
@@ -29,8 +30,10 @@ function row(s: Services, r: BackofficeRequest, locale: string) {
 }
 
 async function reviewer(ctx: Koa.Context, s: Services) {
-  return requireRole(ctx, s, 'backoffice', s.config.backofficeAcr);
+  return requireStaff(ctx, s);
 }
+
+const displayOf = (accountId: string) => { const n = loginNameOf(accountId); return n ? displayName(n) : accountId; };
 
 function requestId(ctx: Koa.Context): string {
   const id = String(ctx.params.id ?? '');
@@ -38,7 +41,7 @@ function requestId(ctx: Koa.Context): string {
   return id;
 }
 
-export function backofficeRoutes(router: Router, s: Services, form: Koa.Middleware): void {
+export function backofficeRoutes(router: Router, s: Services, form: Koa.Middleware[]): void {
 
   router.get('/backoffice/requests', async (ctx) => {
     const session = await reviewer(ctx, s);
@@ -48,8 +51,8 @@ export function backofficeRoutes(router: Router, s: Services, form: Koa.Middlewa
     renderPage(ctx, s, 'interactions/secure-channel/backoffice-list', { pending, decided });
   });
 
-  const showOne = async (ctx: Koa.Context, csrf: string, r: BackofficeRequest, data: PageData = {}, status = 200) => {
-    renderPage(ctx, s, 'interactions/secure-channel/backoffice-request', { csrf, r: row(s, r, pageLocale(ctx)), pending: r.status === 'pending', hasDocument: !!r.document, ...data }, status);
+  const showOne = async (ctx: Koa.Context, r: BackofficeRequest, data: PageData = {}, status = 200) => {
+    renderPage(ctx, s, 'interactions/secure-channel/backoffice-request', { r: row(s, r, pageLocale(ctx)), pending: r.status === 'pending', hasDocument: !!r.document, ...data }, status);
   };
 
   router.get('/backoffice/requests/:id', async (ctx) => {
@@ -57,7 +60,7 @@ export function backofficeRoutes(router: Router, s: Services, form: Koa.Middlewa
     if (!session) return;
     const r = await s.requests.get(requestId(ctx));
     if (!r) return ctx.throw(404, 'error.not_found');
-    await showOne(ctx, session.csrf, r);
+    await showOne(ctx, r);
   });
 
   router.get('/backoffice/requests/:id/document', async (ctx) => {
@@ -75,20 +78,19 @@ export function backofficeRoutes(router: Router, s: Services, form: Koa.Middlewa
     ctx.body = data;
   });
 
-  router.post('/backoffice/requests/:id', form, async (ctx) => {
+  router.post('/backoffice/requests/:id', ...form, async (ctx) => {
     const session = await reviewer(ctx, s);
     if (!session) return;
-    checkAccountCsrf(ctx, session);
     const id = requestId(ctx);
     const r = await s.requests.get(id);
     if (!r) return ctx.throw(404, 'error.not_found');
     const parsed = decisionForm.safeParse(ctx.request.body);
-    if (!parsed.success) return showOne(ctx, session.csrf, r, { error: 'backoffice.decision' }, 400);
+    if (!parsed.success) return showOne(ctx, r, { error: 'backoffice.decision' }, 400);
     const { decision, note } = parsed.data;
     const outcome = decision === 'approve'
       ? await approveRequest(s, id, session.account.id)
       : await rejectRequest(s, id, session.account.id, note ?? '');
-    if (!outcome.ok) return showOne(ctx, session.csrf, (await s.requests.get(id)) ?? r, { error: `backoffice.not_decided.${outcome.reason}` }, 409);
-    await showOne(ctx, session.csrf, outcome.request, { notice: outcome.notified ? `backoffice.${decision}d` : `backoffice.${decision}d_not_notified` });
+    if (!outcome.ok) return showOne(ctx, (await s.requests.get(id)) ?? r, { error: `backoffice.not_decided.${outcome.reason}` }, 409);
+    await showOne(ctx, outcome.request, { notice: outcome.notified ? `backoffice.${decision}d` : `backoffice.${decision}d_not_notified` });
   });
 }

@@ -7,9 +7,10 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
 import type { Account } from '../../src/accounts/accounts.ts';
+import { citizenId } from '../../src/accounts/accounts.ts';
 import { isValidFiscalCode, normaliseFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { describeFormError, FormError } from '../../src/http/form.ts';
-import { checkPublicCsrf, publicCsrf, publicFlowId, safeEqual } from '../../src/http/public-form.ts';
+import { safeEqual } from '../../src/crypto/safe-equal.ts';
 import { DeliveryError } from '../../src/delivery/message.ts';
 import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.ts';
 import { keys } from '../../src/store/keys.ts';
@@ -23,11 +24,11 @@ const memberCode = z.string({ error: 'reset.member_code_invalid' }).max(32, { er
   .refine((v) => /^[A-Z0-9]{1,20}$/.test(v), { error: 'reset.member_code_invalid' });
 
 const resetForm = z.object({ fiscal_code: fiscalCode, member_code: memberCode });
-const memberCodeForm = z.object({ csrf: z.string(), fiscal_code: fiscalCode, channel: z.enum(['email', 'sms'], { error: 'contact.channel' }) });
+const memberCodeForm = z.object({ fiscal_code: fiscalCode, channel: z.enum(['email', 'sms'], { error: 'contact.channel' }) });
 
 /** The member with this fiscal code and member code, if both match. */
 export async function memberByCodes(s: Services, fiscal: string, member: string): Promise<{ account?: Account; reason?: string }> {
-  const account = await s.accounts.findById(`C.${fiscal}`);
+  const account = await s.accounts.findById(citizenId(fiscal));
   if (!account || account.disabled) return { reason: 'unknown' };
   if (!isMember(account)) return { reason: 'not a member' };
   if (!safeEqual(account.memberCode!.toUpperCase(), member)) return { reason: 'member code mismatch' };
@@ -35,20 +36,20 @@ export async function memberByCodes(s: Services, fiscal: string, member: string)
 }
 
 function showReset(ctx: Koa.Context, s: Services, data: PageData = {}, status = 200) {
-  renderPage(ctx, s, 'interactions/secure-channel/reset', { csrf: publicCsrf(s, publicFlowId(ctx)), maxMb: maxMegabytes(s), ...data }, status);
+  renderPage(ctx, s, 'interactions/secure-channel/reset', { maxMb: maxMegabytes(s), ...data }, status);
 }
 
 function showMemberCode(ctx: Koa.Context, s: Services, data: PageData = {}, status = 200) {
-  renderPage(ctx, s, 'interactions/secure-channel/member-code', { csrf: publicCsrf(s, publicFlowId(ctx)), ...data }, status);
+  renderPage(ctx, s, 'interactions/secure-channel/member-code', data, status);
 }
 
-export function channelResetRoutes(router: Router, s: Services, form: Koa.Middleware): void {
+export function channelResetRoutes(router: Router, s: Services, form: Koa.Middleware[]): void {
   router.get('/channel-reset', (ctx) => showReset(ctx, s));
 
   router.post('/channel-reset', async (ctx) => {
     let upload;
     try {
-      upload = await readDocumentForm(ctx, s, () => checkPublicCsrf(ctx, s, ctx.request.body?.csrf));
+      upload = await readDocumentForm(ctx, s);
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
       return showReset(ctx, s, { error: err.key, errorParams: { mb: maxMegabytes(s) } }, err.status);
@@ -65,22 +66,20 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       const created = await s.requests.create({ kind: 'channel-reset', accountId: found.account.id, locale: pageLocale(ctx), document: upload.document });
       reason = created.ok ? `channel-reset ${created.request.id}` : 'already pending';
     }
-    await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: `C.${fiscal_code}`, ip: ctx.ip });
+    await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
     renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset' }, 202);
   });
 
   router.get('/channel-reset/member-code', (ctx) => showMemberCode(ctx, s));
 
-  router.post('/channel-reset/member-code', form, async (ctx) => {
-    const body = ctx.request.body ?? {};
-    checkPublicCsrf(ctx, s, body.csrf);
-    const parsed = memberCodeForm.safeParse(body);
+  router.post('/channel-reset/member-code', ...form, async (ctx) => {
+    const parsed = memberCodeForm.safeParse(ctx.request.body);
     if (!parsed.success) {
       const { key, params } = describeFormError(parsed.error);
       return showMemberCode(ctx, s, { error: key, errorParams: params }, 400);
     }
     const { fiscal_code, channel } = parsed.data;
-    const account = await s.accounts.findById(`C.${fiscal_code}`);
+    const account = await s.accounts.findById(citizenId(fiscal_code));
     const contact = account && !account.disabled && isMember(account) ? contactsOf(account).find((c) => c.channel === channel) : undefined;
     let reason = contact ? 'sent' : account ? `no ${channel} on record or not a member` : 'unknown';
     // One message per member per OTP period, so the page cannot be used to flood anyone.
@@ -95,7 +94,7 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
         reason = `delivery failed: ${err.message}`;
       }
     }
-    await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: `C.${fiscal_code}`, ip: ctx.ip });
+    await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
     renderPage(ctx, s, 'views/message', { title: 'reset.member_code.title', notice: 'reset.member_code.sent_if' });
   });
 }

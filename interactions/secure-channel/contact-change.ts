@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from '../../src/self-service/session.ts';
+import { requireSession, type AccountSession } from '../../src/self-service/session.ts';
 import { FormError } from '../../src/http/form.ts';
 import { isMember } from '../../src/secure-channel/secure-channels.ts';
 import { maskContact } from '../../src/delivery/mask.ts';
@@ -30,7 +30,7 @@ async function show(ctx: Koa.Context, s: Services, session: AccountSession, data
   const pending = await s.requests.pendingOf(session.account.id, 'contact-change');
   const channel = await s.secureChannels.get(session.account.id);
   renderPage(ctx, s, 'interactions/secure-channel/contact', {
-    csrf: session.csrf, pending: !!pending, maxMb: maxMegabytes(s),
+    pending: !!pending, maxMb: maxMegabytes(s),
     current: { email: session.account.email ?? '', phone: session.account.phone ?? '' },
     secureChannel: channel ? `${s.views.strings.t(pageLocale(ctx), `secure_channel.channel.${channel.channel}`)}: ${maskContact(channel.channel, channel.to)}` : '',
     ...data,
@@ -39,19 +39,19 @@ async function show(ctx: Koa.Context, s: Services, session: AccountSession, data
 
 export function contactChangeRoutes(router: Router, s: Services): void {
   router.get('/account/contact', async (ctx) => {
-    const session = await requireAccount(ctx, s);
+    const session = await requireSession(ctx, s);
     if (!session) return;
     if (!isMember(session.account)) ctx.throw(403, 'error.forbidden');
     await show(ctx, s, session);
   });
 
   router.post('/account/contact', async (ctx) => {
-    const session = await requireAccount(ctx, s);
+    const session = await requireSession(ctx, s);
     if (!session) return;
     if (!isMember(session.account)) ctx.throw(403, 'error.forbidden');
     let upload;
     try {
-      upload = await readDocumentForm(ctx, s, () => checkAccountCsrf(ctx, session));
+      upload = await readDocumentForm(ctx, s);
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
       await s.audit.record({ event: 'request.create', outcome: 'failure', reason: `contact-change: ${err.key}`, subject: session.account.id, ip: ctx.ip });

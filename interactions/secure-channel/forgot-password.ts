@@ -1,13 +1,14 @@
 // "Forgot your password?" for members: fiscal code and member code, a one-time code on the
 // registered secure channel, then a new personal password. This is also how a member unlocks a
 // locked password. The pages say the same whether or not the data matched.
+import { citizenId } from '../../src/accounts/accounts.ts';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
 import { checkPasswordPolicy } from '../../src/accounts/password-policy.ts';
 import { describeFormError } from '../../src/http/form.ts';
-import { checkPublicCsrf, publicCsrf, publicFlowId } from '../../src/http/public-form.ts';
+import { browserId } from '../../src/http/csrf.ts';
 import { normaliseOtp, OTP_FORM_FORMAT, sendEvent } from '../../src/otp/otp-feedback.ts';
 import { keys } from '../../src/store/keys.ts';
 import { memberByCodes } from './channel-reset.ts';
@@ -39,9 +40,9 @@ async function save(s: Services, id: string, state: FlowState): Promise<void> {
   await s.redis.set(keys.publicFlow(id), JSON.stringify(state), 'EX', TTL_SECONDS);
 }
 
-function show(ctx: Koa.Context, s: Services, id: string, stage: 'identify' | FlowState['stage'], data: PageData = {}, status = 200) {
+function show(ctx: Koa.Context, s: Services, stage: 'identify' | FlowState['stage'], data: PageData = {}, status = 200) {
   const policy = s.config.passwords.personal;
-  renderPage(ctx, s, `interactions/secure-channel/forgot-${stage}`, { csrf: publicCsrf(s, id), policy, ...data }, status);
+  renderPage(ctx, s, `interactions/secure-channel/forgot-${stage}`, { policy, ...data }, status);
 }
 
 async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowState): Promise<void> {
@@ -52,68 +53,69 @@ async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowSt
   await s.audit.record({ ...sendEvent(issued, channel.channel, 'password reset'), subject: state.accountId, ip: ctx.ip });
 }
 
-export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Middleware): void {
+export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Middleware[]): void {
   router.get('/forgot-password', async (ctx) => {
-    const id = publicFlowId(ctx);
+    const id = browserId(ctx, true)!;
     const state = await load(s, id);
-    show(ctx, s, id, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if' } : {});
+    show(ctx, s, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if' } : {});
   });
 
-  router.post('/forgot-password', form, async (ctx) => {
+  router.post('/forgot-password', ...form, async (ctx) => {
     const body = ctx.request.body ?? {};
-    const id = checkPublicCsrf(ctx, s, body.csrf);
+    // The form token matched this browser's id (formPost): it names the flow.
+    const id = browserId(ctx, false)!;
     const state = await load(s, id);
     if (body.restart === '1') {
       await s.redis.del(keys.publicFlow(id));
-      return show(ctx, s, id, 'identify');
+      return show(ctx, s, 'identify');
     }
 
     if (!state) {
       const parsed = identifyForm.safeParse(body);
       if (!parsed.success) {
         const { key, params } = describeFormError(parsed.error);
-        return show(ctx, s, id, 'identify', { error: key, errorParams: params }, 400);
+        return show(ctx, s, 'identify', { error: key, errorParams: params }, 400);
       }
       const fiscal = parsed.data.fiscal_code.replace(/\s+/g, '').toUpperCase();
       const member = parsed.data.member_code.trim().toUpperCase();
       const found = await memberByCodes(s, fiscal, member);
       const channel = found.account ? await s.secureChannels.get(found.account.id) : undefined;
       const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined };
-      await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: `C.${fiscal}`, ip: ctx.ip });
+      await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: citizenId(fiscal), ip: ctx.ip });
       await save(s, id, next);
       await sendCode(s, ctx, id, next);
-      return show(ctx, s, id, 'code', { notice: 'forgot.code_sent_if' });
+      return show(ctx, s, 'code', { notice: 'forgot.code_sent_if' });
     }
 
     if (state.stage === 'code') {
       const parsed = codeForm.safeParse(body);
-      if (!parsed.success) return show(ctx, s, id, 'code', { error: 'form.invalid', errorParams: { field: 'otp' } }, 400);
+      if (!parsed.success) return show(ctx, s, 'code', { error: 'form.invalid', errorParams: { field: 'otp' } }, 400);
       if (parsed.data.resend) {
         await sendCode(s, ctx, id, state);
-        return show(ctx, s, id, 'code', { notice: 'forgot.resent_if' });
+        return show(ctx, s, 'code', { notice: 'forgot.resent_if' });
       }
       const code = normaliseOtp(parsed.data.otp);
-      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, id, 'code', { error: 'otp.format' }, 400);
+      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, 'code', { error: 'otp.format' }, 400);
       // Wrong entries count toward the lockout, but a locked password does not stop the reset.
       const result = state.accountId ? await s.otp.check(state.accountId, 'reset', code, 'personal', false) : undefined;
       if (!result?.ok) {
         await s.audit.record({ event: 'password.reset.otp', outcome: 'failure', reason: result ? result.reason : 'no account', subject: state.accountId, ip: ctx.ip });
-        return show(ctx, s, id, 'code', { error: 'forgot.wrong_code' }, 401);
+        return show(ctx, s, 'code', { error: 'forgot.wrong_code' }, 401);
       }
       await save(s, id, { stage: 'password', accountId: state.accountId });
-      return show(ctx, s, id, 'password');
+      return show(ctx, s, 'password');
     }
 
     const parsed = passwordForm.safeParse(body);
     if (!parsed.success) {
       const { key, params } = describeFormError(parsed.error);
-      return show(ctx, s, id, 'password', { error: key, errorParams: params }, 400);
+      return show(ctx, s, 'password', { error: key, errorParams: params }, 400);
     }
     const { new_password, new_password_confirm } = parsed.data;
     const policy = s.config.passwords.personal;
-    if (new_password !== new_password_confirm) return show(ctx, s, id, 'password', { error: 'change_password.mismatch' }, 400);
+    if (new_password !== new_password_confirm) return show(ctx, s, 'password', { error: 'change_password.mismatch' }, 400);
     const violation = checkPasswordPolicy(new_password, policy);
-    if (violation) return show(ctx, s, id, 'password', { error: violation, errorParams: { min: policy.minLength, max: policy.maxLength } }, 400);
+    if (violation) return show(ctx, s, 'password', { error: violation, errorParams: { min: policy.minLength, max: policy.maxLength } }, 400);
     await s.passwords.set(state.accountId!, 'personal', new_password, { mustChange: false });
     await s.redis.del(keys.publicFlow(id));
     await s.audit.record({ event: 'password.reset', outcome: 'success', reason: 'personal', subject: state.accountId, ip: ctx.ip });

@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import { pageLocale, showPage } from '../../src/self-service/page.ts';
 import type { Services } from '../../src/services.ts';
 import { FormError } from '../../src/http/form.ts';
+import { checkCsrf } from '../../src/http/csrf.ts';
 import { readMultipart } from '../../src/http/multipart.ts';
 import { sniffDocumentType, type DocumentType } from '../../src/documents/sniff.ts';
 
@@ -24,13 +25,13 @@ export function renderPage(ctx: Koa.Context, s: Services, view: string, data: Pa
 export interface DocumentForm { fields: Record<string, string>; document: { data: Buffer; type: DocumentType } }
 
 /**
- * A multipart form with one identity document: size-limited, the form's csrf checked (by `checkCsrf`)
- * before anything else, the document's type sniffed from its bytes.
+ * A multipart form with one identity document: size-limited, the form's token checked before anything
+ * else is looked at, the document's type sniffed from its bytes.
  */
-export async function readDocumentForm(ctx: Koa.Context, s: Services, checkCsrf: () => void): Promise<DocumentForm> {
+export async function readDocumentForm(ctx: Koa.Context, s: Services): Promise<DocumentForm> {
   const upload = await readMultipart(ctx, { maxFileBytes: s.config.documents.maxBytes, fileField: 'document' });
   ctx.request.body = upload.fields;
-  checkCsrf();
+  checkCsrf(ctx, s.sealer);
   if (!upload.file) throw new FormError(400, 'document.missing');
   const type = sniffDocumentType(upload.file.data);
   if (!type) throw new FormError(415, 'document.wrong_type');

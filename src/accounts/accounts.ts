@@ -36,6 +36,24 @@ export function accountIdFor(name: LoginName): string {
   return name.operatorCode ? `O.${name.companyCode}.${name.operatorCode}` : `A.${name.companyCode}`;
 }
 
+/** The account id of a citizen or member. */
+export function citizenId(fiscalCode: string): string {
+  return accountIdFor({ type: 'citizen', fiscalCode });
+}
+
+/** The inverse of accountIdFor: the name an account id stands for (undefined for anything else). */
+export function loginNameOf(id: string): LoginName | undefined {
+  const m = /^(?:C\.([A-Z0-9]+)|A\.(\d{8})|O\.(\d{8})\.([A-Za-z0-9]+))$/.exec(id);
+  if (!m) return undefined;
+  if (m[1]) return { type: 'citizen', fiscalCode: m[1] };
+  return m[2] ? { type: 'company', companyCode: m[2] } : { type: 'company', companyCode: m[3]!, operatorCode: m[4] };
+}
+
+/** How a login name is written for people: the fiscal code, or company code / operator code. */
+export function displayName(name: LoginName): string {
+  return name.type === 'citizen' ? name.fiscalCode : [name.companyCode, name.operatorCode].filter(Boolean).join(' / ');
+}
+
 /** The password a login of this account type asks for. */
 export function loginPasswordKind(type: AccountType): PasswordKind {
   return type === 'citizen' ? 'personal' : type === 'administrator' ? 'administrator' : 'operator';

@@ -7,9 +7,11 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import type { AccountPlugin } from '../self-service/plugin.ts';
-import { checkAccountCsrf, requireRole, type AccountSession } from '../self-service/session.ts';
+import type { AccountSession } from '../self-service/session.ts';
+import { requireStaff } from './area.ts';
 import { postedForm, showPage, type PageMessages } from '../self-service/page.ts';
-import { describeFormError, field, formBody } from '../http/form.ts';
+import { describeFormError, field } from '../http/form.ts';
+import { formPost } from '../http/form-post.ts';
 import { adminId, Companies, CompanyError, operatorId } from '../companies/companies.ts';
 import { credentialStatus } from '../companies/credential-status.ts';
 import { ACTIVATION_DAYS, addAccount, createCompany, reissueAdminPassword, setActivationPassword, unlockCompanyCredential } from '../companies/branch-actions.ts';
@@ -27,13 +29,12 @@ const accountForm = z.object({ number: field(16).transform((v) => v.trim()) });
 const emptyForm = z.object({});
 
 export function backofficeCompanyRoutes(router: Router, s: Services): void {
-  const form = formBody(s.config.formLimitBytes);
+  const form = formPost(s);
   const companies = new Companies(s);
-  const staff = (ctx: Koa.Context) => requireRole(ctx, s, 'backoffice', s.config.backofficeAcr);
+  const staff = (ctx: Koa.Context) => requireStaff(ctx, s);
   const actor = (ctx: Koa.Context, session: AccountSession) => ({ id: session.account.id, ip: ctx.ip });
 
-  function parse<T>(ctx: Koa.Context, session: AccountSession, schema: z.ZodType<T>): { data: T } | { m: PageMessages } {
-    checkAccountCsrf(ctx, session);
+  function parse<T>(ctx: Koa.Context, schema: z.ZodType<T>): { data: T } | { m: PageMessages } {
     const parsed = schema.safeParse(postedForm(ctx));
     if (parsed.success) return { data: parsed.data };
     const { key, params } = describeFormError(parsed.error);
@@ -53,10 +54,10 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     const session = await staff(ctx);
     if (session) await listPage(ctx, session);
   });
-  router.post('/backoffice/companies', form, async (ctx) => {
+  router.post('/backoffice/companies', ...form, async (ctx) => {
     const session = await staff(ctx);
     if (!session) return;
-    const p = parse(ctx, session, createForm);
+    const p = parse(ctx, createForm);
     if ('m' in p) return listPage(ctx, session, p.m);
     const f = p.data;
     const values = { company_code: f.company_code, name: f.name, accounts: f.accounts, activation_days: String(f.activation_days) };
@@ -90,10 +91,10 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     const session = await staff(ctx);
     if (session) await showCompany(ctx, session);
   });
-  router.post('/backoffice/companies/:code/admin-password', form, async (ctx) => {
+  router.post('/backoffice/companies/:code/admin-password', ...form, async (ctx) => {
     const session = await staff(ctx);
     if (!session) return;
-    const p = parse(ctx, session, emptyForm);
+    const p = parse(ctx, emptyForm);
     if ('m' in p) return showCompany(ctx, session, p.m);
     try {
       const password = await reissueAdminPassword(s, String(ctx.params.code), actor(ctx, session));
@@ -106,10 +107,10 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
   });
   // The branch's plain actions on a company: parse the form, act, show the company with a notice.
   function companyAction<T>(path: string, schema: z.ZodType<T>, act: (code: string, data: T, who: { id: string; ip: string }) => Promise<unknown>, notice: string): void {
-    router.post(`/backoffice/companies/:code/${path}`, form, async (ctx) => {
+    router.post(`/backoffice/companies/:code/${path}`, ...form, async (ctx) => {
       const session = await staff(ctx);
       if (!session) return;
-      const p = parse(ctx, session, schema);
+      const p = parse(ctx, schema);
       if ('m' in p) return showCompany(ctx, session, p.m);
       try {
         await act(String(ctx.params.code), p.data, actor(ctx, session));
@@ -127,8 +128,8 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
 }
 
 export const backofficeCompaniesPlugin: AccountPlugin = {
-  async links(session) {
-    return session.account.roles?.includes('backoffice') ? [{ href: '/backoffice/companies', label: 'backoffice.link.companies' }] : [];
+  async backoffice() {
+    return [{ href: '/backoffice/companies', label: 'backoffice.link.companies' }];
   },
   routes: backofficeCompanyRoutes,
 };

@@ -4,9 +4,9 @@
 // its outcome to the response. The deciding stages never touch Koa.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { safeEqual } from '../crypto/safe-equal.ts';
 import { FlowError } from '../errors.ts';
 import { chooseLocale } from '../http/i18n.ts';
+import { render } from '../http/render.ts';
 import { requestView } from '../http/request-view.ts';
 import type { Services } from '../services.ts';
 import { keys } from '../store/keys.ts';
@@ -71,12 +71,11 @@ export class Engine {
     return flow && { details, flow, before: JSON.stringify(flow) };
   }
 
-  /** For a posted form or a page script: the interaction, its flow, and a valid form token. */
+  /** For a posted form or a page script (its form token checked by formPost): the interaction and its flow. */
   private async loadChecked(ctx: Koa.Context): Promise<Loaded> {
     const details = await this.provider.interactionDetails(ctx.req, ctx.res);
     const loaded = await this.load(details);
-    const token = ctx.request.body?.csrf ?? ctx.get('x-csrf-token');
-    if (!loaded || typeof token !== 'string' || !safeEqual(token, loaded.flow.csrf)) throw new FlowError(403, 'error.csrf');
+    if (!loaded) throw new FlowError(403, 'error.csrf');
     return loaded;
   }
 
@@ -133,16 +132,9 @@ export class Engine {
   }
 
   private renderPage(ctx: Koa.Context, flow: FlowState, page: Page): void {
-    const { strings } = this.s.views;
-    ctx.status = page.status ?? 200;
-    ctx.type = 'html';
-    ctx.set('cache-control', 'no-store');
-    ctx.body = this.s.views.render(page.view, flow.locale, {
-      ...page.data,
-      csrf: flow.csrf,
-      action: ctx.path.replace(/\/(abort|callback\/[^/]+)$/, ''),
-      error: page.error ? strings.t(flow.locale, page.error, page.errorParams) : undefined,
-      notice: page.notice ? strings.t(flow.locale, page.notice, page.noticeParams) : undefined,
+    render(ctx, this.s, page.view, { ...page.data, action: ctx.path.replace(/\/(abort|callback\/[^/]+)$/, '') }, {
+      locale: flow.locale, status: page.status ?? 200,
+      error: page.error, errorParams: page.errorParams, notice: page.notice, noticeParams: page.noticeParams,
     });
   }
 }

@@ -1,7 +1,6 @@
 // A new flow for an interaction: for the login prompt, the level this request gets (policy) and its
 // chain of steps; for any other prompt (consent, a confirmation), the step that answers it. A level
 // that cannot be met goes back to the client as an error, with nothing to show.
-import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import { FlowError } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -16,7 +15,7 @@ const STEP_UP_REASONS = new Set(['acr_step_up', 'essential_acr', 'essential_acrs
 export async function startFlow(s: Services, provider: Provider, details: Details, locale: string, ip: string): Promise<FlowState | Extract<Outcome, { type: 'finish' }>> {
   const params = details.params as Record<string, unknown>;
   const base = {
-    prompt: details.prompt.name, index: 0, csrf: randomBytes(24).toString('base64url'), locale,
+    prompt: details.prompt.name, index: 0, locale,
     amr: [], pending: [], choices: {}, triggered: false, steps: {},
   };
   if (details.prompt.name !== 'login') {

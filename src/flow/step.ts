@@ -52,7 +52,6 @@ export interface FlowState {
   acr: string;
   chain: string[];
   index: number;
-  csrf: string;
   locale: string;
   /** Set once the user is identified; `known` false means nobody has that name (kept from the page). */
   identified?: { accountId?: string; name: string; known: boolean };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type Provider from 'oidc-provider';
 import type { Services } from '../services.ts';
 import type { PasswordKind } from '../accounts/accounts.ts';
+import { citizenId } from '../accounts/accounts.ts';
 import { isValidFiscalCode } from '../accounts/fiscal-code.ts';
 import { checkPasswordPolicy } from '../accounts/password-policy.ts';
 import { keys } from '../store/keys.ts';
@@ -161,7 +162,7 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
     summary.clients += 1;
   }
   for (const c of data.citizens) {
-    const id = `C.${c.fiscal_code}`;
+    const id = citizenId(c.fiscal_code);
     await s.accounts.upsert({
       id, type: 'citizen', fiscalCode: c.fiscal_code, memberCode: c.member_code,
       givenName: c.given_name, familyName: c.family_name, email: c.email, phone: c.phone, roles: c.roles,

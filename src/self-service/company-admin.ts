@@ -6,9 +6,10 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import type { AccountPlugin } from './plugin.ts';
-import { checkAccountCsrf, requireAccount, type AccountSession } from './session.ts';
+import { requireSession, type AccountSession } from './session.ts';
 import { checkboxes, postedForm, showPage } from './page.ts';
-import { describeFormError, field, formBody } from '../http/form.ts';
+import { describeFormError, field } from '../http/form.ts';
+import { formPost } from '../http/form-post.ts';
 import { Companies, CompanyError, defaultOperatorCode, OPERATOR_CODE, operatorId, type Company } from '../companies/companies.ts';
 import { credentialStatus } from '../companies/credential-status.ts';
 import {
@@ -20,7 +21,7 @@ interface Admin { session: AccountSession; company: Company; base: string }
 
 /** The session of this company's administrator; otherwise a 403 (audited) or a redirect to log in. */
 export async function requireCompanyAdmin(ctx: Koa.Context, s: Services): Promise<Admin | undefined> {
-  const session = await requireAccount(ctx, s, s.config.administrationAcr);
+  const session = await requireSession(ctx, s, { acr: s.config.administrationAcr });
   if (!session) return undefined;
   const code = String(ctx.params.company ?? '');
   const { account } = session;
@@ -60,14 +61,11 @@ const reissueForm = z.object({
 const KINDS: OperatorPasswordKind[] = ['operator', 'dispositive'];
 
 export function companyAdminRoutes(router: Router, s: Services): void {
-  // A level no step chain can reach would send administrators round the login for ever.
-  if (!s.policy.available(s.config.administrationAcr)) s.log.error({ acr: s.config.administrationAcr }, 'ADMINISTRATION_ACR cannot be reached with the installed steps: the administration pages will not open');
-  const form = formBody(s.config.formLimitBytes);
+  const form = formPost(s);
   const companies = new Companies(s);
 
   /** Parses a posted form; on bad input renders the page again with a 400. */
-  async function parse<T>(ctx: Koa.Context, a: Admin, schema: z.ZodType<T>, again: (m: { error: string; errorParams: Record<string, string> }) => Promise<void>): Promise<T | undefined> {
-    checkAccountCsrf(ctx, a.session);
+  async function parse<T>(ctx: Koa.Context, schema: z.ZodType<T>, again: (m: { error: string; errorParams: Record<string, string> }) => Promise<void>): Promise<T | undefined> {
     const parsed = schema.safeParse(postedForm(ctx));
     if (parsed.success) return parsed.data;
     const { key, params } = describeFormError(parsed.error);
@@ -76,7 +74,7 @@ export function companyAdminRoutes(router: Router, s: Services): void {
   }
 
   router.get('/account/company', async (ctx) => {
-    const session = await requireAccount(ctx, s, s.config.administrationAcr);
+    const session = await requireSession(ctx, s, { acr: s.config.administrationAcr });
     if (!session) return;
     if (session.account.type !== 'administrator' || !session.account.companyCode) {
       await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `not an administrator (${session.account.type})`, actor: session.account.id, subject: ctx.path, ip: ctx.ip });
@@ -94,10 +92,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     const a = await requireCompanyAdmin(ctx, s);
     if (a) await home(ctx, a);
   });
-  router.post('/account/company/:company', form, async (ctx) => {
+  router.post('/account/company/:company', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, contactsForm, (m) => home(ctx, a, m));
+    const f = await parse(ctx, contactsForm, (m) => home(ctx, a, m));
     if (!f) return;
     try {
       await setCompanyContacts(s, a.company.code, f, actorOf(ctx, a));
@@ -121,10 +119,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     const a = await requireCompanyAdmin(ctx, s);
     if (a) await accountPage(ctx, a);
   });
-  router.post('/account/company/:company/accounts/:number', form, async (ctx) => {
+  router.post('/account/company/:company/accounts/:number', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, functionsForm, (m) => accountPage(ctx, a, m));
+    const f = await parse(ctx, functionsForm, (m) => accountPage(ctx, a, m));
     if (!f) return;
     const functions = f.select_all ? companies.functionCatalog(a.company) : f.function;
     try {
@@ -161,10 +159,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     const a = await requireCompanyAdmin(ctx, s);
     if (a) await newPage(ctx, a);
   });
-  router.post('/account/company/:company/new-operator', form, async (ctx) => {
+  router.post('/account/company/:company/new-operator', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, newOperatorForm, (m) => newPage(ctx, a, m));
+    const f = await parse(ctx, newOperatorForm, (m) => newPage(ctx, a, m));
     if (!f) return;
     const values = { operator_code: f.operator_code, given_name: f.given_name, family_name: f.family_name, email: f.email };
     let op: string;
@@ -197,10 +195,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     const a = await requireCompanyAdmin(ctx, s);
     if (a) await operatorPage(ctx, a);
   });
-  router.post('/account/company/:company/operators/:operator', form, async (ctx) => {
+  router.post('/account/company/:company/operators/:operator', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, grantsForm, (m) => operatorPage(ctx, a, m));
+    const f = await parse(ctx, grantsForm, (m) => operatorPage(ctx, a, m));
     if (!f) return;
     const grants = f.select_all
       ? { accounts: a.company.accounts.map((x) => x.number), functions: companies.functionCatalog(a.company) }
@@ -213,10 +211,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     }
     await operatorPage(ctx, a, { notice: 'company.saved' });
   });
-  router.post('/account/company/:company/operators/:operator/status', form, async (ctx) => {
+  router.post('/account/company/:company/operators/:operator/status', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, statusForm, (m) => operatorPage(ctx, a, m));
+    const f = await parse(ctx, statusForm, (m) => operatorPage(ctx, a, m));
     if (!f) return;
     try {
       await setOperatorDisabled(s, a.company.code, String(ctx.params.operator), f.disabled === '1', actorOf(ctx, a));
@@ -240,10 +238,10 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     const a = await requireCompanyAdmin(ctx, s);
     if (a) await reissuePage(ctx, a);
   });
-  router.post('/account/company/:company/operators/:operator/password/:kind', form, async (ctx) => {
+  router.post('/account/company/:company/operators/:operator/password/:kind', ...form, async (ctx) => {
     const a = await requireCompanyAdmin(ctx, s);
     if (!a) return;
-    const f = await parse(ctx, a, reissueForm, (m) => reissuePage(ctx, a, m));
+    const f = await parse(ctx, reissueForm, (m) => reissuePage(ctx, a, m));
     if (!f) return;
     if (f.new_password !== f.new_password_confirm) return reissuePage(ctx, a, { error: 'change_password.mismatch' });
     const kind = ctx.params.kind as OperatorPasswordKind;

@@ -4,9 +4,9 @@
 import type { AccountPlugin, CredentialSection } from './plugin.ts';
 import { loginPasswordKind } from '../accounts/accounts.ts';
 import { DAY_MS } from '../clock.ts';
-import { formBody } from '../http/form.ts';
-import { requireAccount } from './session.ts';
-import { accountPage, requireStrongAccount, strongPost } from './strong-session.ts';
+import { formPost } from '../http/form-post.ts';
+import { showPage } from './page.ts';
+import { requireSession } from './session.ts';
 
 export function credentialsPlugin(plugins: AccountPlugin[]): AccountPlugin {
   return {
@@ -15,29 +15,30 @@ export function credentialsPlugin(plugins: AccountPlugin[]): AccountPlugin {
     },
     routes(router, s) {
       router.get('/account/credentials', async (ctx) => {
-        const session = await requireAccount(ctx, s);
+        const session = await requireSession(ctx, s);
         if (!session) return;
         const kind = loginPasswordKind(session.account.type);
         const password = await s.passwords.get(session.account.id, kind);
         const sections = (await Promise.all(plugins.map((p) => p.credentials?.(session, s)))).filter((x): x is CredentialSection => !!x);
         const mobile = plugins.some((p) => p.removeMobileCredential);
-        accountPage(ctx, s, 'views/credentials', session, {
+        showPage(ctx, s, session, 'views/credentials', {
           password: password && { kind, setOn: new Date(password.setAt).toISOString().slice(0, 10), ageDays: Math.floor((s.clock.now() - password.setAt) / DAY_MS) },
           sections, mobile,
         });
       });
 
       router.get('/account/credentials/delete-mobile', async (ctx) => {
-        const session = await requireStrongAccount(ctx, s);
-        if (session) accountPage(ctx, s, 'views/delete-mobile', session);
+        const session = await requireSession(ctx, s, { acr: s.config.strongAcr });
+        if (session) showPage(ctx, s, session, 'views/delete-mobile');
       });
-      router.post('/account/credentials/delete-mobile', formBody(s.config.formLimitBytes), async (ctx) => {
-        const session = await strongPost(ctx, s);
+      router.post('/account/credentials/delete-mobile', ...formPost(s), async (ctx) => {
+        const session = await requireSession(ctx, s, { acr: s.config.strongAcr });
+        if (!session) return;
         const id = session.account.id;
         let removed = 0;
         for (const p of plugins) if (p.removeMobileCredential && (await p.removeMobileCredential(id, s))) removed += 1;
         await s.audit.record({ event: 'credentials.delete_mobile', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `${removed} removed` });
-        accountPage(ctx, s, 'views/credentials-done', session, { noticeKey: 'credentials.mobile_deleted' });
+        showPage(ctx, s, session, 'views/credentials-done', {}, { notice: 'credentials.mobile_deleted' });
       });
     },
   };

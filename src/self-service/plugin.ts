@@ -22,6 +22,8 @@ export interface AccountPlugin {
   links?(session: AccountSession, s: Services): Promise<AccountLink[]>;
   routes?(router: Router, s: Services): void;
   credentials?(session: AccountSession, s: Services): Promise<CredentialSection | undefined>;
+  /** Sections of the back office (its home lists them; the pages themselves are for staff only). */
+  backoffice?(session: AccountSession, s: Services): Promise<AccountLink[]>;
   /** "Delete mobile credentials" (back to smart card only): removes this method's; true if there was one. */
   removeMobileCredential?(accountId: string, s: Services): Promise<boolean>;
 }

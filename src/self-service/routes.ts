@@ -3,18 +3,18 @@
 import type Router from '@koa/router';
 import type { Services } from '../services.ts';
 import { keys } from '../store/keys.ts';
-import { renderAccountPage } from './page.ts';
+import { showPage } from './page.ts';
 import type { AccountPlugin } from './plugin.ts';
-import { requireAccount } from './session.ts';
+import { requireSession } from './session.ts';
 import { credentialsPlugin } from './credentials.ts';
 
 export function accountRoutes(router: Router, s: Services, methodPlugins: AccountPlugin[]): void {
   const plugins = [credentialsPlugin(methodPlugins), ...methodPlugins];
   router.get('/account', async (ctx) => {
-    const session = await requireAccount(ctx, s);
+    const session = await requireSession(ctx, s);
     if (!session) return;
     const links = (await Promise.all(plugins.map((p) => p.links?.(session, s) ?? []))).flat();
-    renderAccountPage(ctx, s, 'views/account', session, { links, acr: session.acr });
+    showPage(ctx, s, session, 'views/account', { links, acr: session.acr });
   });
 
   router.get('/account/cb', async (ctx) => {
@@ -22,7 +22,7 @@ export function accountRoutes(router: Router, s: Services, methodPlugins: Accoun
     const back = state ? await s.redis.getdel(keys.accountReturn(state)) : null;
     if (!back) return ctx.throw(400, 'error.session_not_found');
     if (ctx.query.error) {
-      renderAccountPage(ctx, s, 'views/message', undefined, { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, 403);
+      showPage(ctx, s, undefined, 'views/message', { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, { status: 403 });
       return;
     }
     ctx.redirect(back);

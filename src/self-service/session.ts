@@ -1,8 +1,8 @@
-// Who is using the self-service and administration pages: the IdP's own SSO session (oidc-provider's
-// Session, in Redis), so these pages need no login of their own. A page that needs a higher level
-// sends the user through a normal authorization request (step-up) and back.
+// Who is using the self-service, company and back-office pages: the IdP's own SSO session
+// (oidc-provider's Session, in Redis), so these pages need no login of their own. One guard,
+// requireSession({ acr, role }), for all of them: a page that needs a higher level sends the user
+// through a normal authorization request (step-up) and back; a post below it is refused.
 import { randomBytes } from 'node:crypto';
-import { safeEqual } from '../crypto/safe-equal.ts';
 import type Koa from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { Services } from '../services.ts';
@@ -26,8 +26,6 @@ export interface AccountSession {
   acr: string | undefined;
   amr: string[];
   authTime: number | undefined;
-  /** Token for this session's forms (HMAC of the session id: nothing to store). */
-  csrf: string;
 }
 
 export async function accountSession(ctx: Koa.Context, s: Services): Promise<AccountSession | undefined> {
@@ -35,20 +33,41 @@ export async function accountSession(ctx: Koa.Context, s: Services): Promise<Acc
   if (!session.accountId) return undefined;
   const account = await s.accounts.findBySub(session.accountId);
   if (!account || account.disabled) return undefined;
-  const csrf = s.sealer.mac(String(session.jti), 'account-csrf');
-  return { account, acr: session.acr, amr: session.amr ?? [], authTime: session.loginTs, csrf };
+  return { account, acr: session.acr, amr: session.amr ?? [], authTime: session.loginTs };
+}
+
+export interface SessionNeed {
+  /** The level the page needs (default DEFAULT_ACR): one of the level table's. */
+  acr?: string;
+  /** A role the account must have (e.g. 'backoffice'). */
+  role?: string;
 }
 
 /**
- * The session when it is at `acr` or above; otherwise the response is a redirect to log in (or step
- * up) and back to this page, and the result is undefined.
+ * The session when it meets `need`. Otherwise, for a page (GET): a redirect to log in or step up and
+ * back to it, and undefined; for a post: a 403 (nothing is done). A signed-in user without the role
+ * gets a 403 and an audit event at once (no point asking them to step up first).
  */
-export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr, known?: AccountSession): Promise<AccountSession | undefined> {
-  const current = known ?? (await accountSession(ctx, s));
+export async function requireSession(ctx: Koa.Context, s: Services, need: SessionNeed = {}): Promise<AccountSession | undefined> {
+  const acr = need.acr ?? s.config.defaultAcr;
+  const current = await accountSession(ctx, s);
+  if (current && need.role && !current.account.roles?.includes(need.role)) {
+    await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `needs role ${need.role}`, actor: current.account.id, subject: ctx.path, ip: ctx.ip });
+    return ctx.throw(403, 'error.forbidden');
+  }
   if (current && s.policy.meets(current.acr, acr)) return current;
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return ctx.throw(403, current ? 'error.strong_login' : 'error.forbidden');
+  await loginAndBack(ctx, s, acr);
+  return undefined;
+}
+
+/** Sends the browser through an authorization request at `acr`, and back to this page. */
+async function loginAndBack(ctx: Koa.Context, s: Services, acr: string): Promise<void> {
   const state = randomBytes(18).toString('base64url');
-  // Back only to our own account and back-office pages (never an open redirect).
-  await s.redis.set(keys.accountReturn(state), /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) ? ctx.originalUrl : '/account', 'EX', 900);
+  // Back only to our own self-service and back-office pages (never an open redirect), and only a
+  // bounded path: anonymous visitors must not be able to park large values in Redis.
+  const back = /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) && ctx.originalUrl.length <= 512 ? ctx.originalUrl : '/account';
+  await s.redis.set(keys.accountReturn(state), back, 'EX', 900);
   // A public client must send PKCE; the code itself is never redeemed: the session is what we use.
   const challenge = randomBytes(32).toString('base64url');
   const url = new URL(`${s.config.issuer}/auth`);
@@ -57,24 +76,4 @@ export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.conf
     state, acr_values: acr, code_challenge: challenge, code_challenge_method: 'S256',
   }).toString();
   ctx.redirect(url.href);
-  return undefined;
-}
-
-/** Checks the form token of an account page; throws 403 when missing or wrong. */
-export function checkAccountCsrf(ctx: Koa.Context, session: AccountSession): void {
-  const sent = ctx.request.body?.csrf;
-  if (typeof sent !== 'string' || !safeEqual(sent, session.csrf)) ctx.throw(403, 'error.csrf');
-}
-
-/** The session when its user has `role` (after requireAccount); otherwise a 403 and an audit event. */
-export async function requireRole(ctx: Koa.Context, s: Services, role: string, acr?: string): Promise<AccountSession | undefined> {
-  // Someone signed in without the role is refused at once: no point asking them to step up first.
-  const current = await accountSession(ctx, s);
-  const session = current && !current.account.roles?.includes(role) ? current : await requireAccount(ctx, s, acr, current);
-  if (!session) return undefined;
-  if (!session.account.roles?.includes(role)) {
-    await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: `needs role ${role}`, actor: session.account.id, subject: ctx.path, ip: ctx.ip });
-    ctx.throw(403, 'error.forbidden');
-  }
-  return session;
 }

@@ -94,8 +94,10 @@ describe('self-service credentials', () => {
     expect(creds.doc.querySelector('#password-age')?.text).toMatch(/\d+ days/);
     expect(creds.doc.querySelector('#totp-state')?.text).toBe('not set up');
 
-    // A posted reprint without a loa:2 session is refused and changes nothing.
-    const direct = await browser.go(`${t.url}/account/card/print`, { method: 'POST', body: 'csrf=x&size=normal', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    // A posted reprint without a loa:2 session is refused and changes nothing, even with a valid form token.
+    const token = (await browser.go(`${t.url}/account/password/personal`)).doc.querySelector('input[name=csrf]')?.getAttribute('value');
+    expect(token).toBeTruthy();
+    const direct = await browser.go(`${t.url}/account/card/print`, { method: 'POST', body: `csrf=${token}&size=normal`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(direct.status).toBe(403);
     expect(direct.alert).toMatch(/second factor/);
     expect((await cardsOf(t.idp.services).read(MARIO_ID))!.serial).toBe(old.serial);

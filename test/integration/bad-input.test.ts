@@ -98,9 +98,17 @@ describe('interaction forms', () => {
       expect(page.html).toMatch(/start signing in again/);
       expect(page.doc.querySelector('a.button')?.getAttribute('href')).toBe('/account');
     }
-    const post = await browser.raw(`${t.url}/interaction/doesnotexist`, { method: 'POST', body: 'csrf=x&password=y', headers: FORM });
+    // A post with a token that is not this browser's: refused before anything else, with a way back.
+    const forged = await browser.raw(`${t.url}/interaction/doesnotexist`, { method: 'POST', body: 'csrf=x&password=y', headers: FORM });
+    const forgedBody = await forged.text();
+    expectClear4xx(forged, forgedBody, 403);
+    expect(forgedBody).toMatch(/start signing in again/);
+    // With this browser's own token, an unknown interaction is a "start again" page.
+    const { browser: b2, page } = await atPassword();
+    const csrf = csrfOf(page);
+    const post = await b2.raw(`${t.url}/interaction/doesnotexist`, { method: 'POST', body: `csrf=${csrf}&password=y`, headers: FORM });
     expectClear4xx(post, await post.text(), 400);
-    const abort = await browser.raw(`${t.url}/interaction/doesnotexist/abort`, { method: 'POST', body: 'csrf=x', headers: FORM });
+    const abort = await b2.raw(`${t.url}/interaction/doesnotexist/abort`, { method: 'POST', body: `csrf=${csrf}`, headers: FORM });
     expectClear4xx(abort, await abort.text(), 400);
   });
 

@@ -78,7 +78,7 @@ function registry(...steps: Step[]): StepRegistry {
 
 function context(chain: string[], prompt = 'login'): BaseContext {
   const flow: FlowState = {
-    prompt, acr: 'urn:test', chain, index: 0, csrf: 'c', locale: 'en', amr: [], pending: [], choices: {}, triggered: false, steps: {},
+    prompt, acr: 'urn:test', chain, index: 0, locale: 'en', amr: [], pending: [], choices: {}, triggered: false, steps: {},
   };
   const details = { uid: 'uid-1', params: { client_id: 'rp' }, prompt: { name: prompt, reasons: [], details: {} } } as unknown as Details;
   return baseContext({

@@ -9,7 +9,7 @@ import { credentialStatus, describeStatus } from '../../companies/credential-sta
 import {
   ACTIVATION_DAYS, addAccount, createCompany, reissueAdminPassword, setActivationPassword, unlockCompanyCredential, type Actor,
 } from '../../companies/branch-actions.ts';
-import { PASSWORD_KINDS, type PasswordKind } from '../../accounts/accounts.ts';
+import { PASSWORD_KINDS, type PasswordKind, citizenId } from '../../accounts/accounts.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -30,9 +30,9 @@ async function actorOf(s: Services, values: Values): Promise<Actor> {
   if (raw === undefined) return { id: 'cli' };
   const fiscalCode = normaliseFiscalCode(String(raw));
   if (!isValidFiscalCode(fiscalCode)) throw new UsageError('--actor: the fiscal code of a back-office user');
-  const account = await s.accounts.findById(`C.${fiscalCode}`);
+  const account = await s.accounts.findById(citizenId(fiscalCode));
   if (!account || account.disabled || !account.roles?.includes('backoffice')) {
-    await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: 'needs role backoffice', actor: `C.${fiscalCode}`, subject: 'cli company' });
+    await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: 'needs role backoffice', actor: citizenId(fiscalCode), subject: 'cli company' });
     throw new CommandError(`${fiscalCode} is not a back-office user: nothing done`);
   }
   return { id: account.id };
