@@ -12,14 +12,17 @@ import type { Idp } from '../app.ts';
 
 export { UsageError };
 
+// The project root from the sources, dist/ in the compiled build (which has the same layout).
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// '.ts' from the sources (vitest, tsx), '.js' in the compiled build.
+const EXT = path.extname(fileURLToPath(import.meta.url));
 
 export async function loadCommands(): Promise<Map<string, Command>> {
   const files: string[] = [];
   const own = path.join(ROOT, 'src', 'cli', 'commands');
-  for (const f of readdirSync(own)) if (f.endsWith('.ts')) files.push(path.join(own, f));
+  for (const f of readdirSync(own)) if (f.endsWith(EXT)) files.push(path.join(own, f));
   const methods = path.join(ROOT, 'interactions');
-  for (const d of readdirSync(methods)) if (existsSync(path.join(methods, d, 'cli.ts'))) files.push(path.join(methods, d, 'cli.ts'));
+  for (const d of readdirSync(methods)) if (existsSync(path.join(methods, d, `cli${EXT}`))) files.push(path.join(methods, d, `cli${EXT}`));
   const commands = new Map<string, Command>();
   for (const file of files.sort()) {
     const mod = (await import(pathToFileURL(file).href)) as { default: Command | Command[] };

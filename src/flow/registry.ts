@@ -3,7 +3,7 @@
 // a folder; nothing here names one.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Step } from './step.ts';
 import type { Strings } from '../http/i18n.ts';
 import type { AccountPlugin } from '../account/plugin.ts';
@@ -31,12 +31,15 @@ export class StepRegistry {
   }
 }
 
+// '.ts' from the sources (vitest, tsx), '.js' in the compiled build (dist/).
+const EXT = path.extname(fileURLToPath(import.meta.url));
+
 export async function discoverSteps(dir: string, registry: StepRegistry, strings: Strings): Promise<void> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
     const folder = path.join(dir, entry.name);
-    const index = path.join(folder, 'index.ts');
-    const account = path.join(folder, 'account.ts');
+    const index = path.join(folder, `index${EXT}`);
+    const account = path.join(folder, `account${EXT}`);
     if (existsSync(index)) registry.add(((await import(pathToFileURL(index).href)) as { default: Step }).default);
     if (existsSync(account)) registry.accountPlugins.push(((await import(pathToFileURL(account).href)) as { default: AccountPlugin }).default);
     loadStrings(path.join(folder, 'locales'), strings);
