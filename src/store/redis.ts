@@ -1,8 +1,9 @@
 // The one store code path: an ioredis client against REDIS_URL, or, when it is unset, the embedded
-// in-process store (ioredis-mock, same API, Lua included) for development.
+// in-process store (ioredis-mock, same API, Lua included) for development. ioredis-mock is a
+// development dependency, loaded only then: a production install (npm ci --omit=dev) lacks it.
 import { Redis } from 'ioredis';
-import RedisMock from 'ioredis-mock';
-import type { Config } from '../config.ts';
+import type RedisMockType from 'ioredis-mock';
+import { ConfigError, type Config } from '../config.ts';
 import { defineScripts, type ScriptedRedis } from './scripts.ts';
 
 export interface Store {
@@ -22,6 +23,7 @@ export function isStoreUnavailable(err: unknown): boolean {
 
 export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): Promise<Store> {
   if (!config.redisUrl) {
+    const RedisMock = await loadEmbeddedStore();
     const mock = new RedisMock({ keyPrefix: config.redisPrefix }) as unknown as Redis;
     return { redis: defineScripts(mock), embedded: true, close: async () => { mock.disconnect(); } };
   }
@@ -47,4 +49,13 @@ export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
     throw new StoreUnavailable(`cannot reach Redis at REDIS_URL: ${(err as Error).message}`);
   }
   return { redis: defineScripts(redis), embedded: false, close: async () => { await redis.quit().catch(() => redis.disconnect()); } };
+}
+
+async function loadEmbeddedStore(): Promise<typeof RedisMockType> {
+  try {
+    return (await import('ioredis-mock')).default;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new ConfigError('invalid setting REDIS_URL: unset, and the embedded store (ioredis-mock, a development dependency) is not installed: set REDIS_URL to a real Redis (production needs one), or install the development dependencies (npm ci)');
+  }
 }

@@ -2,7 +2,9 @@
 // grants) one provider process serves per second and per core, measured end to end on loopback.
 //
 // A throwaway redis-server and the provider run as separate processes; the provider is spawned as
-// `node --import tsx src/main.ts` (no wrapper) so its CPU time can be read from /proc/<pid>/stat.
+// `node dist/src/main.js` (the compiled build, as `npm start` and production run it; built first
+// when stale) or, with --runtime tsx, `node --import tsx src/main.ts`, with no wrapper in between,
+// so its CPU time can be read from /proc/<pid>/stat.
 // The load client is this process: node:http with keep-alive, a tiny cookie jar, regexes instead of
 // an HTML parser, so that it takes as little CPU as possible away from the provider.
 //
@@ -12,7 +14,7 @@
 // target compares the provider's CPU per login with the CPU of one Argon2id verify, the part of a
 // login that cannot be made cheaper. Exit status: 0 whether or not targets are met, 1 when a login
 // (or a refresh grant) fails or the bench cannot run.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -50,6 +52,7 @@ const { values: opt } = parseArgs({
     phases: { type: 'string', default: 'login,argon,refresh,floor,steps' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
+    runtime: { type: 'string', default: 'compiled' },
     'id-token-alg': { type: 'string', default: 'RS256' },
     'redis-socket': { type: 'boolean', default: false },
     'provider-env': { type: 'string', multiple: true, default: [] },
@@ -62,6 +65,9 @@ if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
        [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
+       [--runtime compiled|tsx]
+  --runtime          compiled: node dist/src/main.js, as npm start runs it (built first when stale; the default);
+                     tsx: node --import tsx src/main.ts, from the sources
   --cpu-prof         V8 profile of the provider's main thread, summarised at the end (use with --phases)
   --production       run the provider in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
   --id-token-alg     the bench client's id_token_signed_response_alg (e.g. ES256: what RSA signing costs)
@@ -88,6 +94,11 @@ const REFRESH_SECONDS = intOpt('refresh-seconds', 1);
 const MAX_LOGINS = intOpt('max-logins', 1);
 const MAX_REFRESH = intOpt('max-refresh', 1);
 const CITIZENS = intOpt('citizens', 1);
+if (opt.runtime !== 'compiled' && opt.runtime !== 'tsx') {
+  console.error(`bench: --runtime must be compiled or tsx (got ${opt.runtime})`);
+  process.exit(2);
+}
+const PROVIDER_MAIN = opt.runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
   if (!['login', 'argon', 'refresh', 'floor', 'steps'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
@@ -283,7 +294,7 @@ function pidListeningOn(port: number): number | undefined {
 /** Checks that pid is the node process listening on port (and not a wrapper around it). */
 function verifyServingPid(pid: number, port: number): void {
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  if (!cmdline.some((a) => a.endsWith('src/main.ts'))) throw new Error(`pid ${pid} is not the provider: ${cmdline.join(' ')}`);
+  if (!cmdline.some((a) => a.endsWith(PROVIDER_MAIN))) throw new Error(`pid ${pid} is not the provider: ${cmdline.join(' ')}`);
   const exe = readlinkSync(`/proc/${pid}/exe`);
   if (!/node/.test(path.basename(exe))) throw new Error(`pid ${pid} runs ${exe}, not node`);
   const inodes = listeningInodes(port);
@@ -312,7 +323,7 @@ async function startProvider(redisUrl: string, dataFile: string, profDir?: strin
   const issuer = `http://127.0.0.1:${port}`;
   const args = [
     ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-    '--import', 'tsx', path.join('src', 'main.ts'), '--import', dataFile,
+    ...(opt.runtime === 'tsx' ? ['--import', 'tsx'] : []), PROVIDER_MAIN, '--import', dataFile,
   ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development',
@@ -657,7 +668,12 @@ const mark = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 async function main(): Promise<number> {
   const cores = os.availableParallelism();
-  console.log(`bench: ${cores} cores, concurrency ${C}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}, ${(opt['provider-env'] ?? []).map((kv) => `${kv}, `).join('')}login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
+  console.log(`bench: ${cores} cores, concurrency ${C}, provider ${opt.runtime === 'tsx' ? 'from the sources under tsx' : 'compiled (dist/)'}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}, ${(opt['provider-env'] ?? []).map((kv) => `${kv}, `).join('')}login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
+
+  if (opt.runtime === 'compiled' && spawnSync(process.execPath, [path.join('scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
+    console.error('bench: the build failed');
+    return 1;
+  }
 
   let redisUrl: string;
   const redis = await startRedisServer({ unixSocket: opt['redis-socket'] });

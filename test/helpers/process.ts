@@ -1,15 +1,26 @@
-// Runs `npm start` as a user would, and reads what it prints.
+// Runs the server as a user would, and reads what it prints: from the sources under tsx (quick to
+// start), or any other command, e.g. `npm start` of the compiled build.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../global-setup.ts';
 
 export interface Started { child: ChildProcess; url: string; lines: string[]; stop(): Promise<void> }
 
-export async function startServer(env: Record<string, string | undefined>, args: string[] = []): Promise<Started> {
+export interface StartOptions {
+  /** The command and its arguments before `args` (default: node --import tsx src/main.ts). */
+  command?: string[];
+  cwd?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function startServer(env: Record<string, string | undefined>, args: string[] = [], opts: StartOptions = {}): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const [file, ...before] = opts.command ?? [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(file!, [...before, ...args], {
+    cwd: opts.cwd,
     env: { ...process.env, REDIS_URL: '', PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const timeout = opts.readyTimeoutMs ?? 30_000;
   const lines: string[] = [];
   const stop = () => new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();
@@ -30,7 +41,7 @@ export async function startServer(env: Record<string, string | undefined>, args:
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(Object.assign(new Error(`exited with ${code}: ${lines.join('\n')}`), { lines, code })));
-    setTimeout(() => reject(new Error(`not ready in 30 s: ${lines.join('\n')}`)), 30_000).unref();
+    setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`not ready in ${timeout / 1000} s: ${lines.join('\n')}`)); }, timeout).unref();
   });
   return { child, url: `http://127.0.0.1:${port}`, lines, stop };
 }

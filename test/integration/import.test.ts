@@ -92,7 +92,8 @@ describe('import', () => {
     expect(await t.idp.store.redis.exists(keys.oidc('Client', 'weird'))).toBe(0);
   });
 
-  it('works as `npm run idp -- import` against REDIS_URL', { skip: !realRedis }, () => {
+  // npm run idp runs the compiled CLI: the first run after a change builds dist/ (seconds, more on a busy machine).
+  it('works as `npm run idp -- import` against REDIS_URL', { skip: !realRedis, timeout: 180_000 }, () => {
     const run = spawnSync('npm', ['run', '--silent', 'idp', '--', 'import', path.join(dir, 'ok.json')], {
       env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: t.config.redisPrefix }, encoding: 'utf8',
     });
