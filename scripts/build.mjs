@@ -63,7 +63,7 @@ class BuildError extends Error {}
 
 function build() {
   const started = Date.now();
-  // Clean: a method folder removed from the sources must not linger in dist/ (folders are scanned).
+  // Clean: nothing removed from the sources may linger in dist/.
   for (const entry of readdirSync(DIST)) if (path.join(DIST, entry) !== LOCK) rmSync(path.join(DIST, entry), { recursive: true, force: true });
   const tsc = spawnSync(process.execPath, [tscPath(), '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (tsc.status !== 0) throw new BuildError(`tsc failed (exit ${tsc.status ?? tsc.signal}); dist/ is incomplete`);
