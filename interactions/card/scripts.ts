@@ -69,8 +69,5 @@ if n >= tonumber(ARGV[4]) then
   return {'locked_now', n}
 end
 return {'wrong', n}`,
-  reply(raw) {
-    const [status, n] = replies.tuple(raw, 2);
-    return [replies.string(status), replies.number(n)];
-  },
+  reply: replies.statusAndNumber,
 });

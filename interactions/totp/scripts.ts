@@ -29,10 +29,7 @@ if n >= tonumber(ARGV[3]) then
   return {'locked_now', n}
 end
 return {status, n}`,
-  reply(raw) {
-    const [status, n] = replies.tuple(raw, 2);
-    return [replies.string(status), replies.number(n)];
-  },
+  reply: replies.statusAndNumber,
 });
 
 // KEYS[1] authenticator-app hash; ARGV[1] device id, ARGV[2] the second code's time step, ARGV[3]

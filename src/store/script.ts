@@ -55,6 +55,11 @@ export const replies = {
     if (typeof raw !== 'string') throw new ScriptError(`unexpected script reply: ${JSON.stringify(raw)}`);
     return raw;
   },
+  /** {status, n}: the shape of the lockout scripts' replies. */
+  statusAndNumber(raw: unknown): [string, number] {
+    const [status, n] = replies.tuple(raw, 2);
+    return [replies.string(status), replies.number(n)];
+  },
   number(raw: unknown): number {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new ScriptError(`unexpected script reply: ${JSON.stringify(raw)}`);
