@@ -183,6 +183,14 @@ describe.skipIf(!CHROMIUM)('passkeys in a real browser', () => {
         await page.waitForURL((u) => u.href.startsWith(CALLBACK));
         expect((await exchange(rp, autofill, page.url())).claims()).toMatchObject({ acr: 'urn:idp:loa:2', amr: ['hwk', 'user', 'mfa'] });
         expect((await passkeysOf(idp.services).list(user.id))[0]!.lastUsedAt).toBeDefined();
+
+        // "Delete mobile credentials" (the session is at loa:2 from the passkey) removes it too.
+        await page.goto(`${issuer}/account/credentials`);
+        await shot(page, 'credentials', lang);
+        await page.goto(`${issuer}/account/credentials/delete-mobile`);
+        await submit(page);
+        await page.waitForSelector('[role=status]');
+        expect(await passkeysOf(idp.services).list(user.id)).toEqual([]);
         expect(blocked).toEqual([]);
       } finally {
         await context.close();

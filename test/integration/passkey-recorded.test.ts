@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIdp, type Idp } from '../../src/app.ts';
 import { applyImport, parseImport } from '../../src/provisioning/import.ts';
 import type { Services } from '../../src/services.ts';
+import { passkeyAccount } from '../../interactions/passkey/account.ts';
+import { passkeyCommand } from '../../interactions/passkey/cli.ts';
 import { passkeyKeys } from '../../interactions/passkey/keys.ts';
 import { amrOf, passkeysOf, type Purpose } from '../../interactions/passkey/passkeys.ts';
 import { passkeySettings } from '../../interactions/passkey/settings.ts';
@@ -116,6 +118,16 @@ describe('recorded passkey answers', () => {
     const c = uid();
     await plant(c, 'second-factor', third.challenge, ACCOUNT);
     expect(await passkeysOf(s).check(c, 'second-factor', third.response, ACCOUNT)).toMatchObject({ ok: false, reason: 'disabled' });
+
+    // A counter that stays the same: the very answer again, its challenge given out once more.
+    await passkeysOf(s).removeAll(ACCOUNT);
+    expect((await register()).ok).toBe(true);
+    for (const expected of [{ ok: true }, { ok: false, reason: 'counter' }]) {
+      const d = uid();
+      await plant(d, 'second-factor', third.challenge, ACCOUNT);
+      expect(await passkeysOf(s).check(d, 'second-factor', third.response, ACCOUNT)).toMatchObject(expected);
+    }
+    expect((await passkeysOf(s).get(ACCOUNT, third.response.id))?.disabled).toBe(true);
   });
 
   it('refuses an unknown credential and malformed client data', async () => {
@@ -170,6 +182,29 @@ describe('recorded passkey answers', () => {
     // A passkey without attestation ("none") proves no model.
     expect(await register(listed)).toMatchObject({ ok: false, reason: 'model' });
     expect(await register(listed, recorded.direct.response, recorded.direct.challenge)).toMatchObject({ ok: true, passkey: { fmt: 'packed', aaguid: VIRTUAL_AAGUID } });
+  });
+});
+
+describe('the counter and the credentials page', () => {
+  it('lists, unlocks and removes from the CLI; "delete mobile credentials" removes every passkey', async () => {
+    const ctx = { config: s.config, idp: async () => idp };
+    const listed = JSON.parse(await passkeyCommand.run(['list', 'RSSMRA85T10A562S'], { json: true }, ctx)) as { passkeys: Record<string, unknown>[] };
+    expect(listed.passkeys).toMatchObject([{ id: first.response.id, name: 'Recorded laptop', aaguid: VIRTUAL_AAGUID }]);
+    expect(listed.passkeys[0]).not.toHaveProperty('publicKey');
+    await expect(passkeyCommand.run(['unlock', 'RSSMRA85T10A562S'], {}, ctx)).rejects.toThrow(/not locked/);
+    await expect(passkeyCommand.run(['remove', 'RSSMRA85T10A562S'], {}, ctx)).rejects.toThrow(/--id/);
+    expect(await passkeyCommand.run(['remove', 'RSSMRA85T10A562S'], { id: first.response.id }, ctx)).toMatch(/removed the passkey/);
+    expect(await passkeysOf(s).count(ACCOUNT)).toBe(0);
+
+    expect((await register()).ok).toBe(true);
+    expect(await passkeyAccount.removeMobileCredential!(ACCOUNT, s)).toBe(true);
+    expect(await passkeysOf(s).list(ACCOUNT)).toEqual([]);
+    expect(await s.redis.get(passkeyKeys.owner(first.response.id))).toBeNull();
+    expect(await passkeyAccount.removeMobileCredential!(ACCOUNT, s)).toBe(false);
+    // Its answers are refused from then on.
+    const a = uid();
+    await plant(a, 'passwordless', first.challenge);
+    expect(await passkeysOf(s).check(a, 'passwordless', first.response)).toMatchObject({ ok: false, reason: 'unknown' });
   });
 });
 
