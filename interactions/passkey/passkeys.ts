@@ -270,18 +270,23 @@ export class Passkeys {
     const parsed = assertionSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, reason: 'malformed', accountId };
     const response = parsed.data as AuthenticationResponseJSON;
-    const stored = parseStored(await this.s.redis.getdel(passkeyKeys.challenge(uid)));
+    // The challenge is taken first (used once, whatever follows); with it, the credential's owner.
+    const [rawStored, found] = await Promise.all([
+      this.s.redis.getdel(passkeyKeys.challenge(uid)),
+      purpose === 'second-factor' ? accountId : this.s.redis.get(passkeyKeys.owner(response.id)),
+    ]);
+    const stored = parseStored(rawStored);
     if (!stored || stored.p !== purpose || (purpose === 'second-factor' && stored.a !== accountId)) return { ok: false, reason: 'expired', accountId };
 
-    const owner = purpose === 'second-factor' ? accountId : (await this.s.redis.get(passkeyKeys.owner(response.id))) ?? undefined;
+    const owner = found ?? undefined;
     if (!owner || (accountId && owner !== accountId)) return this.refuse('unknown', accountId);
     const passkey = await this.get(owner, response.id);
     if (!passkey) return this.refuse('unknown', purpose === 'second-factor' ? owner : undefined);
     if (purpose === 'passwordless' && response.response.userHandle !== undefined && response.response.userHandle !== this.userHandle(owner)) {
       return this.refuse('unknown', undefined);
     }
-    if ((await this.state(owner)).locked) return { ok: false, reason: 'locked', accountId: owner, passkey };
     if (passkey.disabled) return { ok: false, reason: 'disabled', accountId: owner, passkey };
+    // A lock of the user's passkeys is read by passkeyAssert (and passkeyFailure) below: one read less.
 
     let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
     try {
