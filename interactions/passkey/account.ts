@@ -105,7 +105,8 @@ export const passkeyAccount: AccountPlugin = {
       const result = await passkeysOf(s).register(id, parsed.data.response);
       if (!result.ok) {
         await s.audit.record({ event: 'passkey.register', outcome: 'failure', reason: result.reason, actor: id, subject: id, ip: ctx.ip });
-        return json(ctx, s, result.reason === 'malformed' ? 400 : result.reason === 'too_many' || result.reason === 'duplicate' ? 409 : 401, {}, messageKey(result.reason));
+        const key = ['malformed', 'expired', 'wrong_origin', 'wrong_rp', 'model', 'too_many', 'duplicate'].includes(result.reason) ? messageKey(result.reason) : 'passkey.register_rejected';
+        return json(ctx, s, result.reason === 'malformed' ? 400 : result.reason === 'too_many' || result.reason === 'duplicate' ? 409 : 401, {}, key);
       }
       const p = result.passkey;
       await s.audit.record({ event: 'passkey.register', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `${p.fmt} ${p.aaguid} ${p.deviceType}` });
