@@ -6,6 +6,7 @@ import changePassword from './change-password/index.ts';
 import consent from './consent/index.ts';
 import identify from './identify/index.ts';
 import otp from './otp/index.ts';
+import passkey from './passkey/index.ts';
 import password from './password/index.ts';
 import secureChannel from './secure-channel/index.ts';
 import totp from './totp/index.ts';
@@ -16,6 +17,7 @@ export const methods: readonly MethodModule[] = [
   consent,
   identify,
   otp,
+  passkey,
   password,
   secureChannel,
   totp,

@@ -3,6 +3,7 @@
 // proves something the required actions are asked whether this user needs them (once per login).
 import type { StepRegistry } from './registry.ts';
 import type { RequiredActionRequest, Step, StepResult } from './step.ts';
+import { essentialAcrs } from './acr-request.ts';
 import { stepContext, type BaseContext } from './context.ts';
 
 type Success = Extract<StepResult, { type: 'success' }>;
@@ -14,6 +15,7 @@ export async function advance(sctx: BaseContext, steps: StepRegistry, step: Step
     flow.index += 1;
     for (const v of result.amr ?? step.amr) if (!flow.amr.includes(v)) flow.amr.push(v);
   }
+  if (result.acr !== undefined) reached(sctx, result.acr);
   // The same required action is never queued twice (e.g. two reasons to change the password).
   for (const a of result.requiredActions ?? []) if (!flow.pending.some((p) => p.id === a.id)) flow.pending.push(a);
   if (step.kind === 'login' && flow.amr.length && !flow.triggered && sctx.account) await trigger(sctx, steps);
@@ -29,4 +31,16 @@ async function trigger(sctx: BaseContext, steps: StepRegistry): Promise<void> {
     if (args) due.push({ id: action.id, args });
   }
   sctx.flow.pending.unshift(...due);
+}
+
+/**
+ * A step that reached a level on its own (passwordless): when it meets the login's, the chain ends
+ * here, and the login records the level reached unless the client asked an essential one (which the
+ * session's acr must then equal).
+ */
+function reached(sctx: BaseContext, acr: string): void {
+  const { flow, services } = sctx;
+  if (services.policy.rank(acr) < services.policy.rank(flow.acr)) return;
+  flow.index = flow.chain.length;
+  if (!essentialAcrs((sctx.details.params as Record<string, unknown>).claims)?.length) flow.acr = acr;
 }

@@ -5,6 +5,7 @@ import { describeFormError } from '../http/form.ts';
 import { FlowError, FormError } from '../errors.ts';
 import type { StepRegistry } from './registry.ts';
 import { advance } from './advance.ts';
+import { besideStep } from './beside.ts';
 import { stepContext, type BaseContext } from './context.ts';
 import { current } from './current.ts';
 import { loginResult } from './login-result.ts';
@@ -16,7 +17,17 @@ import type { Step, StepResult } from './step.ts';
 export async function answer(sctx: BaseContext, steps: StepRegistry, body: Record<string, unknown>, json = false): Promise<Outcome> {
   const { flow } = sctx;
   const cur = await current(sctx, steps);
-  if (json && (cur.kind !== 'step' || !cur.step.json)) throw new FormError(415, 'error.form_type');
+  // A post on the identifying page that names a step offered beside it (e.g. passwordless) goes there.
+  const aside = cur.kind === 'step' && cur.step.identifies ? await besideStep(sctx, steps, body) : undefined;
+  if (json && !(aside?.json || (cur.kind === 'step' && cur.step.json))) throw new FormError(415, 'error.form_type');
+  if (aside) {
+    const parsed = aside.form.safeParse(body);
+    if (!parsed.success) {
+      const { key, params } = describeFormError(parsed.error);
+      return page({ ...(await aside.render(stepContext(sctx, aside))), error: key, errorParams: params, status: 400 });
+    }
+    return settle(sctx, steps, aside, await aside.action(stepContext(sctx, aside), parsed.data));
+  }
   if (cur.kind === 'choose') {
     const chosen = cur.options.find((o) => o.id === body.method);
     if (!chosen) return choosePage(cur.options, 'form.choose_method', 400);
@@ -74,6 +85,7 @@ async function settle(sctx: BaseContext, steps: StepRegistry, step: Step, result
       break;
   }
   if (step.kind === 'prompt') return { type: 'finish', result: { [sctx.flow.prompt]: result.outcome ?? {} } };
+  await refreshAccount(sctx); // a step may have identified the user just now (passwordless)
   await advance(sctx, steps, step, result);
   await refreshAccount(sctx);
   const next = await current(sctx, steps);

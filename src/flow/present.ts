@@ -3,6 +3,7 @@
 import type { StepRegistry } from './registry.ts';
 import { FlowError } from '../errors.ts';
 import { stepContext, type BaseContext } from './context.ts';
+import { besideParts } from './beside.ts';
 import { current } from './current.ts';
 import { loginResult } from './login-result.ts';
 import { page, type Outcome } from './outcome.ts';
@@ -25,7 +26,9 @@ export async function present(sctx: BaseContext, steps: StepRegistry): Promise<O
   const rendered = await cur.step.render(stepContext(sctx, cur.step, cur.args));
   // A page that identifies embeds the next step's fields (user and password on one page).
   const nextFields = cur.step.identifies ? steps.get(flow.chain[flow.index + 1] ?? '')?.fieldsView : undefined;
-  const shown = nextFields ? { ...rendered, data: { ...rendered.data, nextFields } } : rendered;
+  // ... and what the steps offered beside it add (e.g. a passwordless sign-in).
+  const beside = cur.step.identifies ? await besideParts(sctx, steps) : [];
+  const shown = nextFields || beside.length ? { ...rendered, data: { ...rendered.data, nextFields, beside } } : rendered;
   const notice = flow.notice;
   if (notice && !shown.notice) {
     // Shown once, on the next page.

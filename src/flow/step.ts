@@ -30,9 +30,11 @@ export type StepResult =
   /**
    * The step is passed. `amr`: what actually happened (RFC 8176), when it differs from the step's
    * declared `amr` (e.g. a code that went by SMS). `outcome`: for a prompt step, what the interaction
-   * result records under the prompt's name (consent: `{ grantId }`).
+   * result records under the prompt's name (consent: `{ grantId }`). `acr`: the level this step
+   * reached on its own (a passwordless sign-in): when it meets the login's level the chain ends
+   * here, and the login gets that level (unless the client asked an essential one).
    */
-  | { type: 'success'; amr?: string[]; requiredActions?: RequiredActionRequest[]; notice?: string; noticeParams?: Params; outcome?: Record<string, unknown> }
+  | { type: 'success'; amr?: string[]; requiredActions?: RequiredActionRequest[]; notice?: string; noticeParams?: Params; outcome?: Record<string, unknown>; acr?: string }
   /** Show the page again (bad input: 400 by default). */
   | { type: 'challenge'; page: Page }
   /** The answer was wrong (401 by default): the page again, with the failure message. */
@@ -118,6 +120,13 @@ export interface Step<Form = Record<string, unknown>, State = unknown> {
    * step, embeds it, so that both are answered in one post (user and password on one page).
    */
   fieldsView?: string;
+  /**
+   * Sign-in beside the identifying step (e.g. passwordless): the partial template this step adds to
+   * the identifying step's page, with its data, or undefined when it is not offered to this login.
+   * A post on that page (form or JSON) whose `step` field names this step is answered by this step;
+   * its success identifies the user (ctx.flow.identified) and, with `acr`, may end the login.
+   */
+  beside?(ctx: StepContext<State>): Promise<{ view: string; data?: Record<string, unknown> } | undefined>;
   /** A level entry "<slot>" may be filled by any step of that slot, e.g. "second-factor". */
   slot?: string;
   /** True when the step's page script posts JSON to it (other steps refuse a JSON body: 415). */

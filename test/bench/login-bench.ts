@@ -27,6 +27,7 @@ import { Redis } from 'ioredis';
 import { DEFAULTS } from '../../src/config.ts';
 import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { freePort, startRedisServer } from '../global-setup.ts';
+import { passkeyBench } from './passkey-bench.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -49,7 +50,7 @@ const { values: opt } = parseArgs({
     'max-logins': { type: 'string', default: '20000' },
     'max-refresh': { type: 'string', default: '200000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh,floor,steps' },
+    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'compiled' },
@@ -64,7 +65,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
+       [--phases login,argon,refresh,floor,steps,passkey] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
        [--runtime compiled|tsx]
   --runtime          compiled: node dist/src/main.js, as npm start runs it (built first when stale; the default);
                      tsx: node --import tsx src/main.ts, from the sources
@@ -101,7 +102,7 @@ if (opt.runtime !== 'compiled' && opt.runtime !== 'tsx') {
 const PROVIDER_MAIN = opt.runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh', 'floor', 'steps'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,6 +861,9 @@ async function main(): Promise<number> {
     }
     report.push(`    ${'sum per login'.padEnd(36)} main thread ${fmt(main / 1e6, 2).padStart(6)} ms, other threads ${fmt(others / 1e6, 2).padStart(6)} ms`);
   }
+
+  // Passkey assertion check (test/bench/passkey-bench.ts) -------------------------------------------
+  if (PHASES.has('passkey') && !failed) report.push('', ...(await passkeyBench(redisUrl)));
 
   // Summary -------------------------------------------------------------------------------------
   const ratio = loginsPerS / verifiesPerS;
