@@ -112,7 +112,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   const provider = createProvider(services, serverKeys, installed.prompts);
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).
-  await saveClient(provider, accountClientMetadata(config.issuer));
+  // The account pages accept every installed second factor, opt-in ones included.
+  await saveClient(provider, { ...accountClientMetadata(config.issuer), accepted_methods: steps.ofSlot('second-factor').map((step) => step.id) });
   const engine = new Engine(provider, services);
   const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 

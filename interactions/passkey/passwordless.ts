@@ -14,7 +14,8 @@ function offeredLevel(ctx: StepContext<unknown>): string | undefined {
   const acr = passkeySettings.of(s.config).passwordlessAcr;
   if (!acr || acr === 'off' || flow.prompt !== 'login' || !passkeysOf(s).usable()) return undefined;
   const accepted = client.accepted_methods as string[] | undefined;
-  if (accepted && !accepted.includes('passkey')) return undefined;
+  // Opt-in, like the second factor: only for services that list passkeys among their methods.
+  if (!accepted?.includes('passkey')) return undefined;
   const rank = s.policy.rank(acr);
   return rank >= 0 && rank >= s.policy.rank(flow.acr) ? acr : undefined;
 }

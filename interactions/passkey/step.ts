@@ -9,6 +9,8 @@ export const passkeyStep = defineStep({
   id: 'passkey',
   kind: 'login',
   slot: 'second-factor',
+  // Only where the service lists passkeys among the methods it accepts.
+  optIn: true,
   amr: ['hwk'],
   requiresUser: true,
   json: true,

@@ -45,7 +45,7 @@ async function optionsFor(sctx: BaseContext, steps: StepRegistry, slot: string):
   const accepted = sctx.client.accepted_methods as string[] | undefined;
   const out: Step[] = [];
   for (const step of steps.ofSlot(slot)) {
-    if (accepted && !accepted.includes(step.id)) continue;
+    if (accepted ? !accepted.includes(step.id) : step.optIn) continue;
     if (step.configuredFor && (!sctx.account || !(await step.configuredFor(stepContext(sctx, step), sctx.account)))) continue;
     out.push(step);
   }

@@ -129,6 +129,11 @@ export interface Step<Form = Record<string, unknown>, State = unknown> {
   beside?(ctx: StepContext<State>): Promise<{ view: string; data?: Record<string, unknown> } | undefined>;
   /** A level entry "<slot>" may be filled by any step of that slot, e.g. "second-factor". */
   slot?: string;
+  /**
+   * Offered only to clients whose `accepted_methods` names this step (others get the slot's other
+   * steps); without it, a client with no `accepted_methods` gets every step of the slot.
+   */
+  optIn?: boolean;
   /** True when the step's page script posts JSON to it (other steps refuse a JSON body: 415). */
   json?: boolean;
   /** Schema of this step's state (kept across requests of one interaction). */
