@@ -76,13 +76,13 @@ function registry(...steps: Step[]): StepRegistry {
   return r;
 }
 
-function context(chain: string[], prompt = 'login'): BaseContext {
+function context(chain: string[], prompt = 'login', client: Record<string, unknown> = {}): BaseContext {
   const flow: FlowState = {
     prompt, acr: 'urn:test', chain, index: 0, locale: 'en', amr: [], pending: [], choices: {}, triggered: false, steps: {},
   };
   const details = { uid: 'uid-1', params: { client_id: 'rp' }, prompt: { name: prompt, reasons: [], details: {} } } as unknown as Details;
   return baseContext({
-    services: idp.services, provider: idp.provider, details, flow, client: {},
+    services: idp.services, provider: idp.provider, details, flow, client,
     request: { method: 'POST', path: '/interaction/uid-1', headers: {}, ip: '127.0.0.1', peerIp: '127.0.0.1', fromTrustedProxy: false },
   });
 }
@@ -150,5 +150,18 @@ describe('each result type becomes an outcome', () => {
     const steps = registry(identify, upstream);
     const ctx = context(['fake-identify', 'fake-upstream']);
     await expect(callback(ctx, steps, 'fake-upstream', {})).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('an opt-in step fills a slot only for a client that names it', async () => {
+    const slotStep = (id: string, optIn: boolean) => defineStep({
+      id, kind: 'login', slot: 'second-factor', optIn, amr: [id], requiresUser: true, form: z.object({}),
+      async render() { return page(id); },
+      async action() { return { type: 'success' }; },
+    });
+    const steps = registry(identify, slotStep('plain', false), slotStep('strict', true));
+    const anyClient = context(['fake-identify', '<second-factor>']);
+    expect(await answer(anyClient, steps, {})).toMatchObject({ type: 'page', page: { view: 'plain' } });
+    const naming = context(['fake-identify', '<second-factor>'], 'login', { accepted_methods: ['plain', 'strict'] });
+    expect(await answer(naming, steps, {})).toMatchObject({ type: 'page', page: { view: 'views/choose-method', data: { options: ['plain', 'strict'] } } });
   });
 });
