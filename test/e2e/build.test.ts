@@ -1,7 +1,7 @@
 // The compiled build: `npm start` on a fresh clone compiles to dist/ and serves it with plain node;
 // dist/ carries everything the code reads at run time; a changed source makes the next start rebuild.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ describe('the compiled build', () => {
       pid = logged[0]!.pid;
       // The server is node running the compiled entry point: no tsx, no shell in between.
       expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1)).toEqual(['dist/src/main.js']);
-      expect(path.basename(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())).toBe('node');
+      expect(path.basename(readlinkSync(`/proc/${pid}/exe`))).toBe('node');
       expect(await demoLogin(server.url)).toMatchObject({ acr: 'urn:idp:loa:1', amr: ['pwd'] });
       const css = await fetch(`${server.url}/assets/style.css`);
       expect(await css.text()).toBe(readFileSync(path.join(clone, 'views', 'assets', 'style.css'), 'utf8'));
