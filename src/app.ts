@@ -38,6 +38,9 @@ import { OneTimeCodes } from './otp/one-time-codes.ts';
 import { SecureChannels } from './secure-channel/secure-channels.ts';
 import { Requests } from './requests/requests.ts';
 import { DocumentStore } from './documents/document-store.ts';
+import { AbuseLimits, limitByAddress, limitLogin } from './http/rate-limit.ts';
+import { limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
+import { lateWorkSettled } from './http/timing-floor.ts';
 import { companyAdminPlugin } from './companies/admin-pages.ts';
 import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
 
@@ -86,6 +89,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     secureChannels: new SecureChannels(store.redis),
     otp: undefined as unknown as OneTimeCodes, // set just below, with the sealer
     requests: undefined as unknown as Requests,
+    limits: new AbuseLimits(store.redis, config),
   };
   const problems = services.policy.problems();
   if (problems.length) {
@@ -113,13 +117,16 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
   });
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
-  router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
+  router.post('/interaction/:uid', form, limitLogin(services.limits, store.redis), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
+  router.use(['/account/password/:kind', '/account/totp/setup', '/account/totp/sync'], limitByAddress(services.limits));
   steps.accountPlugins.push(companyAdminPlugin, backofficeCompaniesPlugin);
   accountRoutes(router, services, steps.accountPlugins);
   if (config.demo) demoRoutes(router, services);
 
   provider.use(securityHeaders());
+  provider.use(oauthUnavailable());
+  provider.use(limitClientAuth(services.limits));
   provider.use(errorPage(views, log));
   provider.use(router.routes());
   provider.use(router.allowedMethods({ throw: true }));
@@ -154,7 +161,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     async close() {
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-      await services.audit.settled();
+      await Promise.all([services.audit.settled(), lateWorkSettled()]);
       if (!opts.store) await store.close();
     },
   };

@@ -34,6 +34,10 @@
 // | companies                    | set    | none                      | every company code (back-office list)  |
 // | company:{CODE}:operators     | set    | none                      | a company's operator codes             |
 // | acct:{ID}:enabled            | hash   | none                      | an operator's accounts and functions   |
+// | rl:ip:ADDRESS                | string | RATE_LIMIT_IP_WINDOW      | failed secret checks from one address  |
+// | rl:acct:NAME                 | string | RATE_LIMIT_ACCOUNT_WINDOW | … for one account (or client@address)  |
+// | rl:slow:NAME                 | string | RATE_LIMIT_SLOW_DAYS      | … for one account, over the long window|
+//   (the rl: keys are made by rate-limiter-flexible, src/http/rate-limit.ts: one key per command)
 
 export const keys = {
   account: (id: string) => `acct:{${id}}`,

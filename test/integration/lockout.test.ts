@@ -12,10 +12,14 @@ let a: TestIdp;
 let b: TestIdp;
 let rp: oidc.Configuration;
 
+// These tests are about the lockout's counting: the abuse limits (test/integration/rate-limit.test.ts)
+// are set out of its way.
+const rateLimit = { ipFailures: 10_000, ipWindowSeconds: 900, accountFailures: 10_000, accountWindowSeconds: 900, slowFailures: 10_000, slowWindowDays: 30 };
+
 beforeAll(async () => {
-  a = await startIdp();
+  a = await startIdp({ overrides: { rateLimit } });
   // A second process of the same deployment: same Redis, same key prefix, same issuer.
-  b = await startIdp({ data: null, overrides: { redisPrefix: a.config.redisPrefix, issuer: a.issuer } });
+  b = await startIdp({ data: null, overrides: { redisPrefix: a.config.redisPrefix, issuer: a.issuer, rateLimit } });
   rp = await relyingParty(a.issuer);
 });
 afterAll(async () => { await b?.close(); await a?.close(); });
