@@ -41,6 +41,8 @@ import { DocumentStore } from './documents/document-store.ts';
 import { AbuseLimits, limitByAddress, limitLogin } from './http/rate-limit.ts';
 import { limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
 import { lateWorkSettled } from './http/timing-floor.ts';
+import { healthRoutes, type Lifecycle } from './http/health.ts';
+import { closeGracefully } from './http/shutdown.ts';
 import { companyAdminPlugin } from './companies/admin-pages.ts';
 import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
 
@@ -62,6 +64,8 @@ export interface Idp {
   routes: { method: string; path: string }[];
   listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
   close(): Promise<void>;
+  /** SIGTERM: /readyz says 503, no new connections, requests in flight finish (SHUTDOWN_TIMEOUT_MS), then close. */
+  shutdown(): Promise<void>;
 }
 
 export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<Idp> {
@@ -112,10 +116,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     ctx.set('cache-control', 'public, max-age=3600');
     ctx.body = css;
   });
-  router.get('/healthz', async (ctx) => {
-    await store.redis.ping();
-    ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
-  });
+  const lifecycle: Lifecycle = { draining: false };
+  healthRoutes(router, store.redis, config, store.embedded, lifecycle);
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.post('/interaction/:uid', form, limitLogin(services.limits, store.redis), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
@@ -161,6 +163,13 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     async close() {
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      if (!opts.store) await store.close();
+    },
+    async shutdown() {
+      lifecycle.draining = true;
+      clearInterval(purging);
+      await closeGracefully(servers, config.shutdownTimeoutMs);
       await Promise.all([services.audit.settled(), lateWorkSettled()]);
       if (!opts.store) await store.close();
     },

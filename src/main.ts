@@ -33,14 +33,17 @@ async function main(): Promise<void> {
   const { url } = await idp.listen();
   log.info({ issuer: config.issuer, listening: url, demo: config.demo ? `${config.issuer}/demo` : undefined }, 'IdP ready');
 
-  const stop = async () => {
-    log.info('shutting down');
-    await idp.close();
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing requests in flight');
+    // Whatever happens below, the process ends.
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+    await idp.shutdown();
     await store.close();
+    log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

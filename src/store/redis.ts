@@ -17,10 +17,12 @@ export class StoreUnavailable extends Error {}
 export function isStoreUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;
   const msg = err instanceof Error ? err.message : '';
-  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable/.test(msg);
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|Failed to refresh slots cache/.test(msg);
 }
 
-export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): Promise<Store> {
+export type StoreConfig = Pick<Config, 'redisUrl' | 'redisPrefix'> & Partial<Pick<Config, 'redisCommandTimeoutMs' | 'redisConnectTimeoutMs' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelMaster' | 'redisPassword'>>;
+
+export async function openStore(config: StoreConfig): Promise<Store> {
   if (!config.redisUrl) {
     const mock = new RedisMock({ keyPrefix: config.redisPrefix }) as unknown as Redis;
     return { redis: defineScripts(mock), embedded: true, close: async () => { mock.disconnect(); } };
@@ -33,7 +35,9 @@ export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
     // Fail fast instead of queueing while Redis is away: requests get a 503, nothing waits forever.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 5000,
+    connectTimeout: config.redisConnectTimeoutMs ?? 5000,
+    // A Redis that stops answering (SIGSTOP, a stuck node) fails the command: a 503, never a hang.
+    commandTimeout: config.redisCommandTimeoutMs ?? 2000,
     // Commands issued in the same tick share one write (fewer system calls per login).
     enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),

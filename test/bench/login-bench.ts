@@ -814,7 +814,7 @@ async function main(): Promise<number> {
   // Per-request floor: the cheapest requests, to compare a login's 7 requests with ----------------
   if (PHASES.has('floor') && !failed) {
     report.push('', `REQUEST FLOOR (${C} virtual users, 2 s each: what any request costs the provider)`);
-    for (const [label, url] of [['GET /healthz (router + Redis PING)', `${provider.issuer}/healthz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
+    for (const [label, url] of [['GET /readyz (router + Redis PING)', `${provider.issuer}/readyz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
       const cpu0 = cpuSnapshot(provider.pid, redisPid);
       const r = await runLoad(C, 2, 1_000_000, async () => {
         const res = await request('GET', url, { accept: 'application/json' });
