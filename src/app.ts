@@ -43,6 +43,9 @@ import { limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
 import { lateWorkSettled } from './http/timing-floor.ts';
 import { healthRoutes, type Lifecycle } from './http/health.ts';
 import { closeGracefully } from './http/shutdown.ts';
+import Koa from 'koa';
+import { Metrics, metricsRoute } from './metrics.ts';
+import { requestContext } from './http/request-context.ts';
 import { companyAdminPlugin } from './companies/admin-pages.ts';
 import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
 
@@ -79,13 +82,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   await discoverSteps(path.join(ROOT, 'interactions'), steps, strings);
   for (const step of opts.extraSteps ?? []) steps.add(step);
 
+  const metrics = new Metrics();
   const views = new Views(ROOT, strings, true);
   const serverKeys = await loadServerKeys(store.redis, config);
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
     accounts: new Accounts(store.redis),
     passwords: new Passwords(store.redis, config, clock),
-    audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock }),
+    audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock, onRecord: (e) => metrics.audit(e) }),
     policy: new Policy(config.levels, steps, config.defaultAcr),
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
@@ -100,6 +104,9 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     if (!opts.store) await store.close();
     throw new ConfigError(`invalid setting levels: ${problems.join('; ')}`);
   }
+  metrics.watchDelivery(services.delivery);
+  if (!store.embedded) metrics.watchRedis(store.redis);
+  services.limits.onRefusal((limit) => metrics.refusal(limit));
   services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
   services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
   const provider = createProvider(services, serverKeys);
@@ -118,6 +125,9 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   });
   const lifecycle: Lifecycle = { draining: false };
   healthRoutes(router, store.redis, config, store.embedded, lifecycle);
+  // /metrics on PORT, or only on METRICS_PORT (its own little server, started by listen()).
+  const metricsRouter = config.metricsPort === undefined ? router : new Router();
+  metricsRoute(metricsRouter, metrics, config.metricsToken);
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.post('/interaction/:uid', form, limitLogin(services.limits, store.redis), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
@@ -126,6 +136,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   accountRoutes(router, services, steps.accountPlugins);
   if (config.demo) demoRoutes(router, services);
 
+  provider.use(metrics.httpMiddleware());
+  provider.use(requestContext(log, config.trustProxy));
   provider.use(securityHeaders());
   provider.use(oauthUnavailable());
   provider.use(limitClientAuth(services.limits));
@@ -157,6 +169,16 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
         server.listen(port, host, () => resolve());
       });
       purging ??= setInterval(() => void purgeTurn(), 3_600_000).unref();
+      if (config.metricsPort !== undefined && metricsRouter !== router && !servers.some((s) => (s as { metrics?: boolean }).metrics)) {
+        const app = new Koa();
+        app.use(metricsRouter.routes());
+        const metricsServer = Object.assign(http.createServer(app.callback()), { metrics: true });
+        servers.push(metricsServer);
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metricsPort, host, () => resolve());
+        });
+      }
       const { port: actual } = server.address() as AddressInfo;
       return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
     },
