@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as oidc from 'openid-client';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { MARIO, OPERATOR } from '../helpers/data.ts';
-import { realRedis, redisUrl, startIdp, type TestIdp } from '../helpers/idp.ts';
+import { realRedis, startIdp, storeEnv, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, exchange, login, relyingParty } from '../helpers/rp.ts';
 import { runCli } from '../../src/cli/main.ts';
 
@@ -84,7 +84,7 @@ describe('lockout', () => {
 
   it('unlocks a citizen from the command line against REDIS_URL, and leaves company passwords to their rules', { skip: !realRedis }, async () => {
     const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
+      env: { ...process.env, ...storeEnv(), REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
     });
     const citizen = `C.${MARIO.fiscal_code}`;
     for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(citizen, 'personal', 'nope');
