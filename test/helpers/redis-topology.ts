@@ -107,7 +107,11 @@ export async function startSentinels(master = 'idpmaster'): Promise<{ topology: 
     // The replica has caught up and every sentinel knows the other two and the replica.
     for (let i = 0; i < 200; i += 1) {
       const synced = cli(replica.port, 'info', 'replication').includes('master_link_status:up');
-      const known = sentinels.every((s) => /num-other-sentinels\s+2/.test(cli(Number(s.split(':')[1]), 'sentinel', 'master', master).replace(/\n/g, ' ')));
+      const known = sentinels.every((s) => {
+        const info = cli(Number(s.split(':')[1]), 'sentinel', 'master', master).replace(/\n/g, ' ');
+        // Each knows the two others and the replica (a failover needs a replica to promote).
+        return /num-other-sentinels\s+2/.test(info) && /num-slaves\s+1/.test(info);
+      });
       if (synced && known) return { topology, master: primary, replica, sentinels };
       await sleep(100);
     }
