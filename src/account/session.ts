@@ -6,7 +6,6 @@ import { safeEqual } from '../crypto/safe-equal.ts';
 import type Koa from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { Services } from '../services.ts';
-import { keys } from '../store/keys.ts';
 
 export const ACCOUNT_CLIENT_ID = 'account';
 
@@ -46,9 +45,8 @@ export async function accountSession(ctx: Koa.Context, s: Services): Promise<Acc
 export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.config.defaultAcr, known?: AccountSession): Promise<AccountSession | undefined> {
   const current = known ?? (await accountSession(ctx, s));
   if (current && s.policy.rank(current.acr) >= s.policy.rank(acr)) return current;
-  const state = randomBytes(18).toString('base64url');
-  // Back only to our own account and back-office pages (never an open redirect).
-  await s.redis.set(keys.accountReturn(state), /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) ? ctx.originalUrl : '/account', 'EX', 900);
+  // Where to come back to travels in the state itself, under a MAC: nothing is stored for a visitor.
+  const state = returnState(s, ctx.originalUrl);
   // A public client must send PKCE; the code itself is never redeemed: the session is what we use.
   const challenge = randomBytes(32).toString('base64url');
   const url = new URL(`${s.config.issuer}/auth`);
@@ -58,6 +56,26 @@ export async function requireAccount(ctx: Koa.Context, s: Services, acr = s.conf
   }).toString();
   ctx.redirect(url.href);
   return undefined;
+}
+
+// Back only to our own account and back-office pages (never an open redirect), and a bounded URL.
+const RETURN_PATH = /^\/(account|backoffice)(\/|\?|$)/;
+const RETURN_MAX = 512;
+
+/** An OAuth state that carries the page to return to: nonce.path.MAC(nonce.path). */
+export function returnState(s: Services, url: string): string {
+  const back = RETURN_PATH.test(url) && url.length <= RETURN_MAX ? url : '/account';
+  const body = `${randomBytes(12).toString('base64url')}.${Buffer.from(back).toString('base64url')}`;
+  return `${body}.${s.sealer.mac(body, 'account-return')}`;
+}
+
+/** The page a state returns to, if its MAC holds. */
+export function returnPath(s: Services, state: string): string | undefined {
+  if (state.length > 2 * RETURN_MAX) return undefined;
+  const [nonce, path, mac] = state.split('.');
+  if (!nonce || !path || !mac || !safeEqual(mac, s.sealer.mac(`${nonce}.${path}`, 'account-return'))) return undefined;
+  const back = Buffer.from(path, 'base64url').toString('utf8');
+  return RETURN_PATH.test(back) ? back : undefined;
 }
 
 /** Checks the form token of an account page; throws 403 when missing or wrong. */

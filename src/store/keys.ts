@@ -13,7 +13,6 @@
 // | oidc:uid:{UID}               | string | the session's             | session uid → session id               |
 // | oidc:usercode:{CODE}         | string | the device code's         | user code → device code id             |
 // | flow:{UID}                   | string | the interaction's         | our login-step state of an interaction |
-// | acct-return:{STATE}          | string | 15 minutes                | account pages: where to go after login |
 // | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
 // | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
 // | requests:purge-turn          | string | 50 minutes                | which process runs the hourly purge    |
@@ -50,7 +49,6 @@ export const keys = {
   userCode: (code: string) => `oidc:usercode:{${code}}`,
   flow: (uid: string) => `flow:{${uid}}`,
   demo: (state: string) => `demo:{${state}}`,
-  accountReturn: (state: string) => `acct-return:{${state}}`,
   jwks: 'keys:jwks',
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
