@@ -84,7 +84,10 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
 
   const metrics = new Metrics();
   const views = new Views(ROOT, strings, true);
-  const serverKeys = await loadServerKeys(store.redis, config);
+  const serverKeys = await loadServerKeys(store.redis, config).catch(async (err: unknown) => {
+    if (!opts.store) await store.close();
+    throw err;
+  });
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
     accounts: new Accounts(store.redis),
@@ -138,7 +141,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
 
   provider.use(metrics.httpMiddleware());
   provider.use(requestContext(log, config.trustProxy));
-  provider.use(securityHeaders());
+  provider.use(securityHeaders(config.hstsMaxAge));
   provider.use(oauthUnavailable());
   provider.use(limitClientAuth(services.limits));
   provider.use(errorPage(views, log));

@@ -152,9 +152,9 @@ export interface ImportSummary { clients: number; citizens: number; companies: n
 export async function applyImport(data: ImportData, s: Services, provider: Provider): Promise<ImportSummary> {
   const summary: ImportSummary = { clients: 0, citizens: 0, companies: 0, operators: 0, passwordsSet: 0 };
   const initial = async (accountId: string, kind: PasswordKind, password: string, mustChange: boolean) => {
+    // Read first to skip the hash when there is one; the script decides (processes starting together).
     if (await s.passwords.get(accountId, kind)) return;
-    await s.passwords.set(accountId, kind, password, { mustChange });
-    summary.passwordsSet += 1;
+    if (await s.passwords.setInitial(accountId, kind, password, { mustChange })) summary.passwordsSet += 1;
   };
 
   for (const c of data.clients) {

@@ -14,9 +14,10 @@
 // | oidc:usercode:{CODE}         | string | the device code's         | user code → device code id             |
 // | flow:{UID}                   | string | the interaction's         | our login-step state of an interaction |
 // | demo:{STATE}                 | string | 10 minutes                | /demo relying party's PKCE verifier    |
-// | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys        |
+// | keys:jwks, keys:cookies      | string | none                      | generated signing / cookie keys, sealed under DATA_KEY |
 // | requests:purge-turn          | string | 50 minutes                | which process runs the hourly purge    |
 // | keys:data                    | string | none                      | generated DATA_KEY (development only)  |
+// | keys:data-check              | string | none                      | a value sealed under DATA_KEY: is it the same key? |
 // | audit                        | stream | capped (AUDIT_MAX_ENTRIES)| security events                        |
 // | acct:{ID}:card               | hash   | none                      | Security Card: serial, sealed grid, challenge, failures, used cells |
 // | acct:{ID}:totp               | hash   | none                      | authenticator app: sealed secret, last step, offset, failures |
@@ -52,6 +53,7 @@ export const keys = {
   jwks: 'keys:jwks',
   cookieKeys: 'keys:cookies',
   dataKey: 'keys:data',
+  dataKeyCheck: 'keys:data-check',
   purgeTurn: 'requests:purge-turn',
   audit: 'audit',
   card: (id: string) => `acct:{${id}}:card`,
