@@ -25,6 +25,7 @@ import { Redis } from 'ioredis';
 import { DEFAULTS } from '../../src/config.ts';
 import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { freePort, startRedisServer } from '../global-setup.ts';
+import { LIMITER_TARGET_MS, limiterCpuPerLogin } from './limiter-cost.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -866,6 +867,8 @@ async function main(): Promise<number> {
       '  (logins/s, verifies/s, grants/s, their ratio) are unreliable; the per-core figures suffer less.');
   }
   if (interrupted) return 130;
+  const limiter = await limiterCpuPerLogin(redisUrl);
+  report.push(`  abuse limits (issue 13): ${fmt(limiter.ms, 3)} CPU ms per login over ${limiter.logins} (target < ${LIMITER_TARGET_MS})  ${mark(limiter.ms < LIMITER_TARGET_MS)}`);
   console.log(report.join('\n'));
 
   if (provider.tail.length) console.log(`\nprovider output (last ${provider.tail.length} lines):\n${provider.tail.map((l) => `  ${l}`).join('\n')}`);
