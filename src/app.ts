@@ -43,6 +43,15 @@ import { DocumentStore } from './documents/document-store.ts';
 import { companyAdminPlugin } from './self-service/company-admin.ts';
 import { backofficeCompaniesPlugin } from './backoffice/companies.ts';
 import { backofficeArea } from './backoffice/area.ts';
+import { AbuseLimits, limitByAddress } from './http/rate-limit.ts';
+import { limitLogin } from './flow/login-limit.ts';
+import { limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
+import { lateWorkSettled } from './http/timing-floor.ts';
+import { healthRoutes, type Lifecycle } from './http/health.ts';
+import { closeGracefully } from './http/shutdown.ts';
+import Koa from 'koa';
+import { Metrics, metricsRoute } from './metrics.ts';
+import { requestContext } from './http/request-context.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,6 +74,8 @@ export interface Idp {
   routes: { method: string; path: string }[];
   listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
   close(): Promise<void>;
+  /** SIGTERM: /readyz says 503, no new connections, requests in flight finish (SHUTDOWN_TIMEOUT_MS), then close. */
+  shutdown(): Promise<void>;
 }
 
 export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<Idp> {
@@ -87,13 +98,17 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   const { steps } = installed;
   registerScripts(store.redis, installed.scripts);
 
+  const metrics = new Metrics();
   const views = new Views(ROOT, strings, true);
-  const serverKeys = await loadServerKeys(store.redis, config);
+  const serverKeys = await loadServerKeys(store.redis, config).catch(async (err: unknown) => {
+    if (!opts.store) await store.close();
+    throw err;
+  });
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
     accounts: new Accounts(store.redis),
     passwords: new Passwords(store.redis, config, clock),
-    audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock }),
+    audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock, onRecord: (e) => metrics.audit(e) }),
     policy: new Policy(config.levels, steps, config.defaultAcr),
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
@@ -101,12 +116,16 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     secureChannels: new SecureChannels(store.redis),
     otp: undefined as unknown as OneTimeCodes, // set just below, with the sealer
     requests: undefined as unknown as Requests,
+    limits: new AbuseLimits(store.redis, config),
   };
   const problems = services.policy.problems();
   if (problems.length) {
     if (!opts.store) await store.close();
     throw new ConfigError(`invalid setting levels: ${problems.join('; ')}`);
   }
+  metrics.watchDelivery(services.delivery);
+  if (!store.embedded) metrics.watchRedis(store.redis);
+  services.limits.onRefusal((limit) => metrics.refusal(limit));
   services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
   services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
   const provider = createProvider(services, serverKeys, installed.prompts);
@@ -123,21 +142,27 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     ctx.set('cache-control', 'public, max-age=3600');
     ctx.body = css;
   });
-  router.get('/healthz', async (ctx) => {
-    await store.redis.ping();
-    ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
-  });
+  const lifecycle: Lifecycle = { draining: false };
+  healthRoutes(router, store.redis, config, store.embedded, lifecycle);
+  // /metrics on PORT, or only on METRICS_PORT (its own little server, started by listen()).
+  const metricsRouter = config.metricsPort === undefined ? router : new Router();
+  metricsRoute(metricsRouter, metrics, config.metricsToken);
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.get('/interaction/:uid/callback/:step', (ctx) => engine.callback(ctx, ctx.params.step ?? ''));
   router.get('/callback/:step', (ctx) => callbackEntry(ctx, services));
-  router.post('/interaction/:uid', ...formPost(services, { json: true }), (ctx) => engine.submit(ctx));
+  router.post('/interaction/:uid', ...formPost(services, { json: true }), limitLogin(services.limits, store.redis), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', ...formPost(services), (ctx) => engine.abort(ctx));
+  router.use(['/account/password/:kind', '/account/totp/setup', '/account/totp/sync'], limitByAddress(services.limits));
   // The self-service area (the methods' pages, company administration) and the one back office.
   const pagePlugins = [...installed.accountPlugins, companyAdminPlugin, backofficeCompaniesPlugin];
   accountRoutes(router, services, [...pagePlugins, backofficeArea(pagePlugins)]);
   if (config.demo) demoRoutes(router, services);
 
-  provider.use(securityHeaders());
+  provider.use(metrics.httpMiddleware());
+  provider.use(requestContext(log, config.trustProxy));
+  provider.use(securityHeaders(config.hstsMaxAge));
+  provider.use(oauthUnavailable());
+  provider.use(limitClientAuth(services.limits));
   provider.use(errorPage(views, log));
   provider.use(router.routes());
   provider.use(router.allowedMethods({ throw: true }));
@@ -166,13 +191,30 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
         server.listen(port, host, () => resolve());
       });
       purging ??= setInterval(() => void purgeTurn(), 3_600_000).unref();
+      if (config.metricsPort !== undefined && metricsRouter !== router && !servers.some((s) => (s as { metrics?: boolean }).metrics)) {
+        const app = new Koa();
+        app.use(metricsRouter.routes());
+        const metricsServer = Object.assign(http.createServer(app.callback()), { metrics: true });
+        servers.push(metricsServer);
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(config.metricsPort, host, () => resolve());
+        });
+      }
       const { port: actual } = server.address() as AddressInfo;
       return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
     },
     async close() {
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
-      await services.audit.settled();
+      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      if (!opts.store) await store.close();
+    },
+    async shutdown() {
+      lifecycle.draining = true;
+      clearInterval(purging);
+      await closeGracefully(servers, config.shutdownTimeoutMs);
+      await Promise.all([services.audit.settled(), lateWorkSettled()]);
       if (!opts.store) await store.close();
     },
   };

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { keys } from './store/keys.ts';
 import { DAY_MS, systemClock, type Clock } from './clock.ts';
+import { currentRequestId } from './http/request-context.ts';
 
 export interface AuditEvent {
   event: string;            // e.g. login.password
@@ -14,9 +15,10 @@ export interface AuditEvent {
   client?: string;          // client_id
   ip?: string;
   interaction?: string;     // interaction uid, to follow one login
+  request?: string;         // the HTTP request's id (X-Request-Id, in the logs too); set by record()
 }
 
-const FIELDS: (keyof AuditEvent)[] = ['event', 'outcome', 'reason', 'actor', 'subject', 'client', 'ip', 'interaction'];
+const FIELDS: (keyof AuditEvent)[] = ['event', 'outcome', 'reason', 'actor', 'subject', 'client', 'ip', 'interaction', 'request'];
 
 export type AuditEntry = AuditEvent & { id: string; time: string };
 
@@ -51,7 +53,7 @@ export class Audit {
     private readonly redis: Redis,
     private readonly maxEntries: number,
     private readonly log?: Logger,
-    private readonly opts: { retentionDays?: number; clock?: Clock } = {},
+    private readonly opts: { retentionDays?: number; clock?: Clock; onRecord?: (e: AuditEvent) => void } = {},
   ) {}
 
   private lastTrim = 0;
@@ -89,7 +91,9 @@ export class Audit {
     return this.trimming;
   }
 
-  async record(e: AuditEvent): Promise<void> {
+  async record(event: AuditEvent): Promise<void> {
+    const e = { ...event, request: event.request ?? currentRequestId() };
+    this.opts.onRecord?.(e);
     const args: string[] = ['time', new Date(this.clock.now()).toISOString()];
     for (const f of FIELDS) {
       const v = e[f];

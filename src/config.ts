@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDataKey } from './crypto/sealed.ts';
-import { bool, int, json, list, str, type Setting } from './settings.ts';
+import { bool, int, json, list, str, type Parser, type Setting } from './settings.ts';
 import type { MethodModule } from './methods/method.ts';
 import { methods as installedMethods } from '../interactions/index.ts';
 
@@ -41,7 +41,30 @@ const schema = z.object({
   production: z.boolean(),
   redisUrl: z.string().optional(),
   redisPrefix: z.string().regex(/^[A-Za-z0-9:_-]*$/),
-  trustProxy: z.boolean(),
+  // Reverse proxies in front (X-Forwarded-For hops trusted); true/false in a file mean 1/0.
+  trustProxy: z.preprocess((v) => (typeof v === 'boolean' ? Number(v) : v), z.number().int().min(0).max(10)),
+  redisClusterNodes: z.array(z.string().regex(/^[^\s:]+:\d+$/, { error: 'host:port, comma-separated' })).optional(),
+  redisSentinels: z.array(z.string().regex(/^[^\s:]+:\d+$/, { error: 'host:port, comma-separated' })).optional(),
+  redisSentinelMaster: z.string().min(1),
+  redisPassword: z.string().min(1).optional(),
+  redisCommandTimeoutMs: z.number().int().min(50).max(60_000),
+  redisConnectTimeoutMs: z.number().int().min(100).max(60_000),
+  readyTimeoutMs: z.number().int().min(50).max(30_000),
+  shutdownTimeoutMs: z.number().int().min(0).max(300_000),
+  rateLimit: z.object({
+    ipFailures: z.number().int().min(1),
+    ipWindowSeconds: z.number().int().min(1).max(86_400),
+    accountFailures: z.number().int().min(1),
+    accountWindowSeconds: z.number().int().min(1).max(86_400),
+    slowFailures: z.number().int().min(1),
+    slowWindowDays: z.number().int().min(1).max(365),
+  }),
+  introspectionClients: z.array(z.string().min(1)),
+  metricsPort: z.number().int().min(0).max(65535).optional(),
+  metricsToken: z.string().min(16).optional(),
+  importMaxBytes: z.number().int().min(1024).max(512 * 1024 * 1024),
+  publicPageFloorMs: z.number().int().min(0).max(10_000),
+  hstsMaxAge: z.number().int().min(0).max(2 * 365 * 86_400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   demo: z.boolean(),
   importFiles: z.array(z.string()),
@@ -120,7 +143,21 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   host: '0.0.0.0',
   production: false,
   redisPrefix: 'idp:',
-  trustProxy: false,
+  trustProxy: 0,
+  redisSentinelMaster: 'mymaster',
+  redisCommandTimeoutMs: 2000,
+  redisConnectTimeoutMs: 5000,
+  readyTimeoutMs: 1000,
+  shutdownTimeoutMs: 10_000,
+  rateLimit: {
+    ipFailures: 100, ipWindowSeconds: 900,
+    accountFailures: 20, accountWindowSeconds: 900,
+    slowFailures: 100, slowWindowDays: 30,
+  },
+  introspectionClients: [],
+  importMaxBytes: 8 * 1024 * 1024,
+  publicPageFloorMs: 150,
+  hstsMaxAge: 31_536_000,
   logLevel: 'info',
   demo: true,
   importFiles: [],
@@ -166,6 +203,12 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
 };
 
+// false/0: no proxy; true: one; a number: that many proxies, each adding one X-Forwarded-For entry.
+const hops: Parser = (raw) => {
+  const b = bool(raw);
+  return typeof b === 'boolean' ? (b ? 1 : 0) : int(raw);
+};
+
 // Environment variable → path in the config and how to read it (the methods' own follow, see allSettings).
 export const SETTINGS: Setting[] = [
   { env: 'PORT', path: 'port', parse: int, doc: 'HTTP port (default 3000)' },
@@ -174,7 +217,27 @@ export const SETTINGS: Setting[] = [
   { env: 'IDP_PRODUCTION', path: 'production', parse: bool, doc: 'production mode: no demo data, no /demo (default: true when NODE_ENV=production)' },
   { env: 'REDIS_URL', path: 'redisUrl', parse: str, doc: 'Redis URL (redis://, rediss://, or unix:/path/to/redis.sock); unset: embedded in-process store (development only)' },
   { env: 'REDIS_PREFIX', path: 'redisPrefix', parse: str, doc: 'prefix of every Redis key (default idp:)' },
-  { env: 'TRUST_PROXY', path: 'trustProxy', parse: bool, doc: 'trust X-Forwarded-* from a reverse proxy (default false)' },
+  { env: 'TRUST_PROXY', path: 'trustProxy', parse: hops, doc: 'reverse proxies in front of the IdP: false (default: the client address is the peer\'s, X-Forwarded-* ignored), true or 1 (one proxy), or the number of proxies; the client address is the X-Forwarded-For entry that many hops from the right, never one the client wrote' },
+  { env: 'REDIS_CLUSTER_NODES', path: 'redisClusterNodes', parse: list, doc: 'Redis Cluster: some of its nodes as host:port, comma-separated (instead of REDIS_URL)' },
+  { env: 'REDIS_SENTINELS', path: 'redisSentinels', parse: list, doc: 'Redis Sentinel: the sentinels as host:port, comma-separated (instead of REDIS_URL); the master is found and followed through failovers' },
+  { env: 'REDIS_SENTINEL_MASTER', path: 'redisSentinelMaster', parse: str, doc: 'the master name the sentinels watch (default mymaster)' },
+  { env: 'REDIS_PASSWORD', path: 'redisPassword', parse: str, doc: 'password of the Redis nodes with REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_URL it goes in the URL)' },
+  { env: 'REDIS_COMMAND_TIMEOUT_MS', path: 'redisCommandTimeoutMs', parse: int, doc: 'a Redis command not answered in this time fails (the request gets a 503) (default 2000)' },
+  { env: 'REDIS_CONNECT_TIMEOUT_MS', path: 'redisConnectTimeoutMs', parse: int, doc: 'how long connecting to Redis may take (default 5000)' },
+  { env: 'READY_TIMEOUT_MS', path: 'readyTimeoutMs', parse: int, doc: 'GET /readyz answers 503 when Redis does not answer a PING in this time (default 1000)' },
+  { env: 'SHUTDOWN_TIMEOUT_MS', path: 'shutdownTimeoutMs', parse: int, doc: 'on SIGTERM, how long requests in flight may take to finish before the process exits anyway (default 10000)' },
+  { env: 'RATE_LIMIT_IP_FAILURES', path: 'rateLimit.ipFailures', parse: int, doc: 'failed secret checks (passwords, codes, card, app, member codes, client secrets) one client address may make per RATE_LIMIT_IP_WINDOW; then 429 (default 100)' },
+  { env: 'RATE_LIMIT_IP_WINDOW', path: 'rateLimit.ipWindowSeconds', parse: int, doc: 'window of RATE_LIMIT_IP_FAILURES, in seconds (default 900)' },
+  { env: 'RATE_LIMIT_ACCOUNT_FAILURES', path: 'rateLimit.accountFailures', parse: int, doc: 'failed secret checks per account (known or not) per RATE_LIMIT_ACCOUNT_WINDOW, and per client and address on the token endpoints; then 429 (default 20)' },
+  { env: 'RATE_LIMIT_ACCOUNT_WINDOW', path: 'rateLimit.accountWindowSeconds', parse: int, doc: 'window of RATE_LIMIT_ACCOUNT_FAILURES, in seconds (default 900)' },
+  { env: 'RATE_LIMIT_SLOW_FAILURES', path: 'rateLimit.slowFailures', parse: int, doc: 'failed secret checks per account over RATE_LIMIT_SLOW_DAYS, successes in between notwithstanding (NIST SP 800-63B); then 429 (default 100)' },
+  { env: 'RATE_LIMIT_SLOW_DAYS', path: 'rateLimit.slowWindowDays', parse: int, doc: 'window of RATE_LIMIT_SLOW_FAILURES, in days (default 30)' },
+  { env: 'INTROSPECTION_CLIENTS', path: 'introspectionClients', parse: list, doc: 'resource servers (client ids) that may introspect any client\'s tokens; any other client learns only about its own (default none)' },
+  { env: 'METRICS_PORT', path: 'metricsPort', parse: int, doc: 'serve GET /metrics (Prometheus) on this port only, not on PORT (default: unset, on PORT)' },
+  { env: 'METRICS_TOKEN', path: 'metricsToken', parse: str, doc: 'GET /metrics needs Authorization: Bearer with this token, 16+ characters (default: unset, no token)' },
+  { env: 'IMPORT_MAX_BYTES', path: 'importMaxBytes', parse: int, doc: 'largest import file accepted (default 8388608)' },
+  { env: 'PUBLIC_PAGE_FLOOR_MS', path: 'publicPageFloorMs', parse: int, doc: 'the public pages that check a fiscal code and member code (forgot password, channel reset, member code) answer no sooner than this, matched or not (default 150)' },
+  { env: 'HSTS_MAX_AGE', path: 'hstsMaxAge', parse: int, doc: 'Strict-Transport-Security max-age, in seconds, on every response served over TLS (default 31536000; 0: none)' },
   { env: 'LOG_LEVEL', path: 'logLevel', parse: str, doc: 'pino log level (default info)' },
   { env: 'DEMO', path: 'demo', parse: bool, doc: 'load demo data and serve /demo (default: on outside production)' },
   { env: 'JWKS', path: 'jwks', parse: json, doc: 'signing keys as a private JWKS (JSON); unset: generated once and kept in Redis' },

@@ -6,15 +6,17 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openStore, StoreUnavailable } from './store/redis.ts';
 import { ImportError } from './provisioning/import.ts';
+import { checkProduction } from './startup-checks.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { import: { type: 'string', multiple: true } }, allowPositionals: false });
   const config = loadConfig(process.env, { importFiles: values.import ?? [] });
   const log = createLogger(config);
+  checkProduction(config);
   const store = await openStore(config);
   if (store.embedded) {
-    log.warn('store: embedded in-process store (REDIS_URL is unset): data is lost on exit and not shared with other processes; set REDIS_URL for real use');
     if (config.production) throw new ConfigError('invalid setting REDIS_URL: production mode needs a real Redis');
+    log.warn('store: embedded in-process store (REDIS_URL is unset): data is lost on exit and not shared with other processes; set REDIS_URL for real use');
   } else {
     log.info('store: Redis');
   }
@@ -33,14 +35,17 @@ async function main(): Promise<void> {
   const { url } = await idp.listen();
   log.info({ issuer: config.issuer, listening: url, demo: config.demo ? `${config.issuer}/demo` : undefined }, 'IdP ready');
 
-  const stop = async () => {
-    log.info('shutting down');
-    await idp.close();
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing requests in flight');
+    // Whatever happens below, the process ends.
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+    await idp.shutdown();
     await store.close();
+    log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

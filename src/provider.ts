@@ -10,6 +10,8 @@ import { isStoreUnavailable } from './store/redis.ts';
 import type { Services } from './services.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { treasuryClaims } from './companies/companies.ts';
+import { TOKEN_POLICY_METADATA, tokenPolicy, validateTokenPolicyMetadata } from './token-policy.ts';
+import { markStoreError } from './http/oauth-endpoints.ts';
 
 export const CLAIMS: Record<string, string[]> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -72,6 +74,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
     ctx.body = s.views.render(view, locale, data);
   };
 
+  const tokens = tokenPolicy(config);
   const configuration: Configuration = {
     adapter: redisAdapterFactory(s.redis),
     jwks: serverKeys.jwks as Configuration['jwks'],
@@ -94,8 +97,9 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
       };
     },
     extraClientMetadata: {
-      properties: ['first_party', 'accepted_methods'],
+      properties: ['first_party', 'accepted_methods', ...TOKEN_POLICY_METADATA],
       validator(_ctx, key, value) {
+        validateTokenPolicyMetadata(key, value);
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new Error('first_party must be a boolean');
         if (key === 'accepted_methods' && value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
           throw new Error('accepted_methods must be an array of strings');
@@ -132,8 +136,8 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      revocation: tokens.revocation,
+      introspection: tokens.introspection,
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -144,6 +148,8 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
         },
       },
     },
+    pkce: tokens.pkce,
+    rotateRefreshToken: tokens.rotateRefreshToken,
     interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       Interaction: config.ttl.interactionSeconds,
@@ -165,7 +171,11 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
-  provider.on('server_error', (_ctx, err) => s.log.error({ err }, 'oidc-provider server error'));
+  provider.proxy = config.trustProxy > 0;
+  provider.maxIpsCount = config.trustProxy;
+  provider.on('server_error', (ctx, err) => {
+    markStoreError(ctx, err);
+    s.log.error({ err }, 'oidc-provider server error');
+  });
   return provider;
 }

@@ -15,6 +15,7 @@ import type { Delivery } from './delivery/delivery.ts';
 import type { OneTimeCodes } from './otp/one-time-codes.ts';
 import type { SecureChannels } from './secure-channel/secure-channels.ts';
 import type { Requests } from './requests/requests.ts';
+import type { AbuseLimits } from './http/rate-limit.ts';
 
 export interface Services {
   config: Config;
@@ -39,4 +40,6 @@ export interface Services {
   secureChannels: SecureChannels;
   /** Contact changes and channel resets waiting for the back office, with their documents. */
   requests: Requests;
+  /** Abuse limits on the routes that check a secret. */
+  limits: AbuseLimits;
 }

@@ -36,7 +36,7 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 }
 
 /** A throwaway redis-server on a free loopback port (and, when asked, a Unix socket as well). */
-export async function startRedisServer(opts: { unixSocket?: boolean } = {}): Promise<{ url: string; socket?: string; stop(): void } | undefined> {
+export async function startRedisServer(opts: { unixSocket?: boolean } = {}): Promise<{ url: string; socket?: string; pid: number; stop(): void } | undefined> {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-redis-'));
@@ -48,7 +48,8 @@ export async function startRedisServer(opts: { unixSocket?: boolean } = {}): Pro
   return {
     url: `redis://127.0.0.1:${port}`,
     socket,
-    stop() { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
+    pid: child.pid!,
+    stop() { child.kill('SIGCONT'); child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 

@@ -6,14 +6,15 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
-import type { Account } from '../../src/accounts/accounts.ts';
-import { citizenId } from '../../src/accounts/accounts.ts';
+import { citizenId, type Account } from '../../src/accounts/accounts.ts';
 import { isValidFiscalCode, normaliseFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { describeFormError, FormError } from '../../src/http/form.ts';
 import { safeEqual } from '../../src/crypto/safe-equal.ts';
 import { DeliveryError } from '../../src/delivery/message.ts';
 import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.ts';
 import { keys } from '../../src/store/keys.ts';
+import { takeAttempt } from '../../src/http/rate-limit.ts';
+import { atFloor } from '../../src/http/timing-floor.ts';
 import { maxMegabytes, pageLocale, readDocumentForm, renderPage, type PageData } from './pages.ts';
 
 const fiscalCode = z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' })
@@ -60,13 +61,17 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       return showReset(ctx, s, { error: key, errorParams: params }, 400);
     }
     const { fiscal_code, member_code } = parsed.data;
-    const found = await memberByCodes(s, fiscal_code, member_code);
-    let reason = found.reason;
-    if (found.account) {
-      const created = await s.requests.create({ kind: 'channel-reset', accountId: found.account.id, locale: pageLocale(ctx), document: upload.document });
-      reason = created.ok ? `channel-reset ${created.request.id}` : 'already pending';
-    }
-    await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
+    // Every try counts toward the abuse limits, and takes the same time, matched or not.
+    await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal_code), slow: true });
+    await atFloor(s.config.publicPageFloorMs, s.log, async () => {
+      const found = await memberByCodes(s, fiscal_code, member_code);
+      let reason = found.reason;
+      if (found.account) {
+        const created = await s.requests.create({ kind: 'channel-reset', accountId: found.account.id, locale: pageLocale(ctx), document: upload.document });
+        reason = created.ok ? `channel-reset ${created.request.id}` : 'already pending';
+      }
+      await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
+    });
     renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset' }, 202);
   });
 
@@ -79,22 +84,28 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       return showMemberCode(ctx, s, { error: key, errorParams: params }, 400);
     }
     const { fiscal_code, channel } = parsed.data;
-    const account = await s.accounts.findById(citizenId(fiscal_code));
-    const contact = account && !account.disabled && isMember(account) ? contactsOf(account).find((c) => c.channel === channel) : undefined;
-    let reason = contact ? 'sent' : account ? `no ${channel} on record or not a member` : 'unknown';
-    // One message per member per OTP period, so the page cannot be used to flood anyone.
-    if (contact && (await s.redis.set(keys.throttle(account!.id, 'member-code'), '1', 'PX', s.config.otp.validitySeconds * 1000, 'NX')) !== 'OK') reason = 'throttled';
-    if (contact && reason === 'sent') {
-      try {
-        await s.delivery.send({ kind: 'member_code', channel, to: contact.to, locale: pageLocale(ctx), code: account!.memberCode! });
-      } catch (err) {
-        if (!(err instanceof DeliveryError)) throw err;
-        // The same page as for anyone else: a failure shown only to members would tell who is one.
-        await s.redis.del(keys.throttle(account!.id, 'member-code'));
-        reason = `delivery failed: ${err.message}`;
-      }
-    }
-    await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
+    await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal_code) });
+    await atFloor(s.config.publicPageFloorMs, s.log, () => sendMemberCode(s, ctx, fiscal_code, channel));
     renderPage(ctx, s, 'views/message', { title: 'reset.member_code.title', notice: 'reset.member_code.sent_if' });
   });
+}
+
+/** Sends the member code to the contact on record of that kind, when there is one (audited either way). */
+async function sendMemberCode(s: Services, ctx: Koa.Context, fiscal_code: string, channel: 'email' | 'sms'): Promise<void> {
+  const account = await s.accounts.findById(citizenId(fiscal_code));
+  const contact = account && !account.disabled && isMember(account) ? contactsOf(account).find((c) => c.channel === channel) : undefined;
+  let reason = contact ? 'sent' : account ? `no ${channel} on record or not a member` : 'unknown';
+  // One message per member per OTP period, so the page cannot be used to flood anyone.
+  if (contact && (await s.redis.set(keys.throttle(account!.id, 'member-code'), '1', 'PX', s.config.otp.validitySeconds * 1000, 'NX')) !== 'OK') reason = 'throttled';
+  if (contact && reason === 'sent') {
+    try {
+      await s.delivery.send({ kind: 'member_code', channel, to: contact.to, locale: pageLocale(ctx), code: account!.memberCode! });
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      // The same page as for anyone else: a failure shown only to members would tell who is one.
+      await s.redis.del(keys.throttle(account!.id, 'member-code'));
+      reason = `delivery failed: ${err.message}`;
+    }
+  }
+  await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
 }

@@ -11,12 +11,15 @@ import { describeFormError } from '../../src/http/form.ts';
 import { browserId } from '../../src/http/csrf.ts';
 import { normaliseOtp, OTP_FORM_FORMAT, sendEvent } from '../../src/otp/otp-feedback.ts';
 import { keys } from '../../src/store/keys.ts';
+import { takeAttempt } from '../../src/http/rate-limit.ts';
+import { atFloor } from '../../src/http/timing-floor.ts';
 import { memberByCodes } from './channel-reset.ts';
 import { pageLocale, renderPage, type PageData } from './pages.ts';
 
 const TTL_SECONDS = 900;
 
-interface FlowState { stage: 'code' | 'password'; accountId?: string }
+// name: the account typed (matched or not), for the abuse limits.
+interface FlowState { stage: 'code' | 'password'; accountId?: string; name?: string }
 
 const identifyForm = z.object({
   fiscal_code: z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' }),
@@ -78,12 +81,17 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       }
       const fiscal = parsed.data.fiscal_code.replace(/\s+/g, '').toUpperCase();
       const member = parsed.data.member_code.trim().toUpperCase();
-      const found = await memberByCodes(s, fiscal, member);
-      const channel = found.account ? await s.secureChannels.get(found.account.id) : undefined;
-      const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined };
-      await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: citizenId(fiscal), ip: ctx.ip });
-      await save(s, id, next);
-      await sendCode(s, ctx, id, next);
+      // Every try counts (a match must not show, not even in when the limit comes).
+      await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal), slow: true });
+      // The same time whether it matched or not; sending the code may go on after the answer.
+      await atFloor(s.config.publicPageFloorMs, s.log, async () => {
+        const found = await memberByCodes(s, fiscal, member);
+        const channel = found.account ? await s.secureChannels.get(found.account.id) : undefined;
+        const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined, name: citizenId(fiscal) };
+        await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: citizenId(fiscal), ip: ctx.ip });
+        await save(s, id, next);
+        await sendCode(s, ctx, id, next);
+      });
       return show(ctx, s, 'code', { notice: 'forgot.code_sent_if' });
     }
 
@@ -96,13 +104,16 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       }
       const code = normaliseOtp(parsed.data.otp);
       if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, 'code', { error: 'otp.format' }, 400);
-      // Wrong entries count toward the lockout, but a locked password does not stop the reset.
+      // Wrong entries count toward the lockout, but a locked password does not stop the reset; they
+      // also count toward the account's abuse limits, which do stop it (a locked account included).
+      const attempt = await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: state.name ?? state.accountId ?? `reset:${id}`, slow: true });
       const result = state.accountId ? await s.otp.check(state.accountId, 'reset', code, 'personal', false) : undefined;
+      if (result?.ok) await attempt.release();
       if (!result?.ok) {
         await s.audit.record({ event: 'password.reset.otp', outcome: 'failure', reason: result ? result.reason : 'no account', subject: state.accountId, ip: ctx.ip });
         return show(ctx, s, 'code', { error: 'forgot.wrong_code' }, 401);
       }
-      await save(s, id, { stage: 'password', accountId: state.accountId });
+      await save(s, id, { stage: 'password', accountId: state.accountId, name: state.name });
       return show(ctx, s, 'password');
     }
 

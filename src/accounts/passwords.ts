@@ -72,6 +72,17 @@ export class Passwords {
     });
   }
 
+  /** An initial password (imports): set only where none exists yet, in one script. True when set. */
+  async setInitial(accountId: string, kind: PasswordKind, password: string, opts: { mustChange: boolean }): Promise<boolean> {
+    const now = this.clock.now();
+    const days = this.config.passwords[kind].expiryDays;
+    const fields = {
+      hash: await this.hash(password), failures: '0', locked: '0', mustChange: opts.mustChange ? '1' : '0',
+      setAt: String(now), expiresAt: String(days > 0 ? now + days * DAY_MS : 0),
+    };
+    return (await this.redis.credentialInit(keys.credential(accountId, kind), ...Object.entries(fields).flat())) === 1;
+  }
+
   /**
    * Checks a password. The caller shows every failure the same way; the reason is for the audit log.
    * accountId undefined means the user is unknown: the same work is done, nothing is counted.

@@ -89,7 +89,7 @@ export class Engine {
     return baseContext({
       services: this.s, provider: this.provider, details, flow, account,
       client: (client?.metadata() ?? {}) as Record<string, unknown>,
-      request: requestView(ctx, this.s.config.trustProxy),
+      request: requestView(ctx, this.s.config.trustProxy > 0),
     });
   }
 

@@ -9,7 +9,7 @@ import type { Views } from './views.ts';
 
 const BY_STATUS: Record<number, string> = {
   400: 'error.bad_request', 403: 'error.forbidden', 404: 'error.not_found', 405: 'error.bad_request',
-  413: 'error.too_large', 415: 'error.form_type', 503: 'error.unavailable',
+  413: 'error.too_large', 415: 'error.form_type', 429: 'error.too_many_attempts', 503: 'error.unavailable',
 };
 
 export function describeError(err: unknown): { status: number; key: string } {

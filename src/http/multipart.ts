@@ -10,12 +10,40 @@ export interface Upload {
   file?: { field: string; filename: string; data: Buffer };
 }
 
+/** How much of an oversized upload is read (and thrown away) before the answer. */
+function drainBound(maxFileBytes: number): number {
+  return 4 * maxFileBytes + 4 * 1024 * 1024;
+}
+
+/** Reads the body to its end, keeping nothing; false when it is longer than `bound` or takes over 30 s. */
+function drain(ctx: Koa.Context, bound: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const req = ctx.req;
+    const timer = setTimeout(() => finish(false), 30_000);
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      if (!ok) req.pause();
+      resolve(ok);
+    };
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > bound) finish(false);
+    });
+    req.once('end', () => finish(true));
+    req.once('error', () => finish(false));
+    req.once('aborted', () => finish(false));
+  });
+}
+
 export async function readMultipart(ctx: Koa.Context, opts: { maxFileBytes: number; fileField: string }): Promise<Upload> {
   if (!ctx.is('multipart/form-data')) throw new FormError(415, 'error.form_type_upload');
   const declared = Number(ctx.get('content-length') || 0);
-  // Far too large to be one document and a few fields: refuse without reading it.
+  // Far too large to be one document and a few fields: refused without keeping it, but read to its
+  // end first (up to a bound), so that the browser gets the page rather than a reset connection.
   if (declared > opts.maxFileBytes + 1024 * 1024) {
-    ctx.set('connection', 'close');
+    if (!(await drain(ctx, drainBound(opts.maxFileBytes)))) ctx.set('connection', 'close');
     throw new FormError(413, 'error.document_too_large');
   }
   return new Promise<Upload>((resolve, reject) => {
@@ -58,6 +86,17 @@ export async function readMultipart(ctx: Koa.Context, opts: { maxFileBytes: numb
     parser.on('partsLimit', () => fail(new FormError(400, 'error.bad_request')));
     parser.on('error', () => reject(problem ?? new FormError(400, 'error.bad_request')));
     parser.on('close', () => (problem ? reject(problem) : resolve(upload)));
+    // A body that goes on far past the limit (undeclared size) is cut: busboy would read it all.
+    let total = 0;
+    const bound = drainBound(opts.maxFileBytes);
+    ctx.req.on('data', (c: Buffer) => {
+      total += c.length;
+      if (total <= bound) return;
+      ctx.set('connection', 'close');
+      ctx.req.unpipe(parser);
+      ctx.req.pause();
+      reject(new FormError(413, 'error.document_too_large'));
+    });
     ctx.req.on('error', () => reject(new FormError(400, 'error.bad_request')));
     ctx.req.on('aborted', () => reject(new FormError(400, 'error.bad_request')));
     ctx.req.pipe(parser);

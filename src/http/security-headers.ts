@@ -2,9 +2,12 @@
 // scripts are static files of our own origin, and talk only to it).
 import type Koa from 'koa';
 
-export function securityHeaders(): Koa.Middleware {
+// hstsMaxAge: Strict-Transport-Security on every response served over TLS (as the trusted proxy
+// says, with TRUST_PROXY); 0 for none.
+export function securityHeaders(hstsMaxAge = 0): Koa.Middleware {
   return async (ctx, next) => {
     await next();
+    if (hstsMaxAge > 0 && ctx.secure) ctx.set('strict-transport-security', `max-age=${hstsMaxAge}; includeSubDomains`);
     ctx.set('x-content-type-options', 'nosniff');
     ctx.set('referrer-policy', 'no-referrer');
     ctx.set('x-frame-options', 'DENY');

@@ -1,7 +1,7 @@
 // Loads clients, citizens, companies and operators from a JSON file, idempotently: accounts are
 // created or updated, passwords are set only where none exists yet (a re-import never undoes a
 // password the user has changed). The whole file is validated first; an invalid file changes nothing.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { findNodeAtLocation, parseTree, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
 import type Provider from 'oidc-provider';
@@ -135,8 +135,14 @@ export function parseImport(textBody: string, source: string, services: Pick<Ser
 export function readImportFile(file: string, services: Pick<Services, 'config'>): ImportData {
   let body: string;
   try {
+    // Checked before reading: parsing takes some 40 times the file's size in memory.
+    const size = statSync(file).size;
+    if (size > services.config.importMaxBytes) {
+      throw new ImportError(`${file}: ${size} bytes, larger than IMPORT_MAX_BYTES (${services.config.importMaxBytes}): split it into several files`);
+    }
     body = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ImportError) throw err;
     throw new ImportError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return parseImport(body, file, services);
@@ -147,9 +153,9 @@ export interface ImportSummary { clients: number; citizens: number; companies: n
 export async function applyImport(data: ImportData, s: Services, provider: Provider): Promise<ImportSummary> {
   const summary: ImportSummary = { clients: 0, citizens: 0, companies: 0, operators: 0, passwordsSet: 0 };
   const initial = async (accountId: string, kind: PasswordKind, password: string, mustChange: boolean) => {
+    // Read first to skip the hash when there is one; the script decides (processes starting together).
     if (await s.passwords.get(accountId, kind)) return;
-    await s.passwords.set(accountId, kind, password, { mustChange });
-    summary.passwordsSet += 1;
+    if (await s.passwords.setInitial(accountId, kind, password, { mustChange })) summary.passwordsSet += 1;
   };
 
   for (const c of data.clients) {

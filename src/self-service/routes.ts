@@ -2,10 +2,9 @@
 // return point of the login or step-up it asks for.
 import type Router from '@koa/router';
 import type { Services } from '../services.ts';
-import { keys } from '../store/keys.ts';
 import { showPage } from './page.ts';
 import type { AccountPlugin } from './plugin.ts';
-import { requireSession } from './session.ts';
+import { requireSession, returnPath } from './session.ts';
 import { credentialsPlugin } from './credentials.ts';
 
 export function accountRoutes(router: Router, s: Services, methodPlugins: AccountPlugin[]): void {
@@ -19,7 +18,7 @@ export function accountRoutes(router: Router, s: Services, methodPlugins: Accoun
 
   router.get('/account/cb', async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const back = state ? await s.redis.getdel(keys.accountReturn(state)) : null;
+    const back = state ? returnPath(s, state) : undefined;
     if (!back) return ctx.throw(400, 'error.session_not_found');
     if (ctx.query.error) {
       showPage(ctx, s, undefined, 'views/message', { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, { status: 403 });

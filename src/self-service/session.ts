@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type Koa from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { Services } from '../services.ts';
-import { keys } from '../store/keys.ts';
+import { safeEqual } from '../crypto/safe-equal.ts';
 
 export const ACCOUNT_CLIENT_ID = 'account';
 
@@ -57,17 +57,14 @@ export async function requireSession(ctx: Koa.Context, s: Services, need: Sessio
   }
   if (current && s.policy.meets(current.acr, acr)) return current;
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return ctx.throw(403, current ? 'error.strong_login' : 'error.forbidden');
-  await loginAndBack(ctx, s, acr);
+  loginAndBack(ctx, s, acr);
   return undefined;
 }
 
 /** Sends the browser through an authorization request at `acr`, and back to this page. */
-async function loginAndBack(ctx: Koa.Context, s: Services, acr: string): Promise<void> {
-  const state = randomBytes(18).toString('base64url');
-  // Back only to our own self-service and back-office pages (never an open redirect), and only a
-  // bounded path: anonymous visitors must not be able to park large values in Redis.
-  const back = /^\/(account|backoffice)(\/|\?|$)/.test(ctx.originalUrl) && ctx.originalUrl.length <= 512 ? ctx.originalUrl : '/account';
-  await s.redis.set(keys.accountReturn(state), back, 'EX', 900);
+function loginAndBack(ctx: Koa.Context, s: Services, acr: string): void {
+  // Where to come back to travels in the state itself, under a MAC: nothing is stored for a visitor.
+  const state = returnState(s, ctx.originalUrl);
   // A public client must send PKCE; the code itself is never redeemed: the session is what we use.
   const challenge = randomBytes(32).toString('base64url');
   const url = new URL(`${s.config.issuer}/auth`);
@@ -76,4 +73,24 @@ async function loginAndBack(ctx: Koa.Context, s: Services, acr: string): Promise
     state, acr_values: acr, code_challenge: challenge, code_challenge_method: 'S256',
   }).toString();
   ctx.redirect(url.href);
+}
+
+// Back only to our own self-service and back-office pages (never an open redirect), and a bounded URL.
+const RETURN_PATH = /^\/(account|backoffice)(\/|\?|$)/;
+const RETURN_MAX = 512;
+
+/** An OAuth state that carries the page to return to: nonce.path.MAC(nonce.path). */
+export function returnState(s: Services, url: string): string {
+  const back = RETURN_PATH.test(url) && url.length <= RETURN_MAX ? url : '/account';
+  const body = `${randomBytes(12).toString('base64url')}.${Buffer.from(back).toString('base64url')}`;
+  return `${body}.${s.sealer.mac(body, 'account-return')}`;
+}
+
+/** The page a state returns to, if its MAC holds. */
+export function returnPath(s: Services, state: string): string | undefined {
+  if (state.length > 2 * RETURN_MAX) return undefined;
+  const [nonce, path, mac] = state.split('.');
+  if (!nonce || !path || !mac || !safeEqual(mac, s.sealer.mac(`${nonce}.${path}`, 'account-return'))) return undefined;
+  const back = Buffer.from(path, 'base64url').toString('utf8');
+  return RETURN_PATH.test(back) ? back : undefined;
 }

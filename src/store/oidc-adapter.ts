@@ -3,7 +3,7 @@
 // every write, so the index stays bounded by the live tokens and revokeByGrantId reaches them all.
 import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
 import type { ScriptedRedis } from './scripts.ts';
 
@@ -35,34 +35,29 @@ class RedisAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.cache?.delete(id);
-    // One round trip: the model (atomically, by script) and its indexes (other slots) together.
-    const pipe = this.redis.pipeline() as ChainableCommander & { oidcUpsert(key: string, payload: string, ttl: number): unknown };
-    pipe.oidcUpsert(this.key(id), JSON.stringify(payload), expiresIn ?? 0);
+    // The model (atomically, by script) and its indexes (other slots) are sent together: one round
+    // trip with auto-pipelining, and no cross-slot pipeline (Redis Cluster refuses those).
+    const redis = this.redis as ScriptedRedis;
+    const writes: Promise<unknown>[] = [redis.oidcUpsert(this.key(id), JSON.stringify(payload), expiresIn ?? 0)];
     if (GRANTABLE.has(this.name) && payload.grantId) {
       const grantKey = keys.grant(payload.grantId);
       const now = Date.now();
       const expiresAt = expiresIn ? now + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
-      pipe.zadd(grantKey, expiresAt, `${this.name}:${id}`);
-      pipe.zremrangebyscore(grantKey, '-inf', now);
+      writes.push(redis.zadd(grantKey, expiresAt, `${this.name}:${id}`), redis.zremrangebyscore(grantKey, '-inf', now));
       if (expiresIn) {
         // Keep the index as long as its longest-lived member.
-        pipe.pexpireat(grantKey, expiresAt, 'GT');
-        pipe.pexpireat(grantKey, expiresAt, 'NX');
+        writes.push(redis.pexpireat(grantKey, expiresAt, 'GT'), redis.pexpireat(grantKey, expiresAt, 'NX'));
       } else {
-        pipe.persist(grantKey);
+        writes.push(redis.persist(grantKey));
       }
     }
     if (payload.userCode) {
-      if (expiresIn) pipe.set(keys.userCode(payload.userCode), id, 'EX', expiresIn);
-      else pipe.set(keys.userCode(payload.userCode), id);
+      writes.push(expiresIn ? redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : redis.set(keys.userCode(payload.userCode), id));
     }
     if (payload.uid) {
-      if (expiresIn) pipe.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn);
-      else pipe.set(keys.sessionUid(payload.uid), id);
+      writes.push(expiresIn ? redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : redis.set(keys.sessionUid(payload.uid), id));
     }
-    const results = await pipe.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await Promise.all(writes);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -101,13 +96,14 @@ class RedisAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     const grantKey = keys.grant(grantId);
     const members = await this.redis.zrange(grantKey, 0, -1);
-    const pipe = this.redis.pipeline();
-    for (const member of members) {
-      const sep = member.indexOf(':');
-      pipe.del(keys.oidc(member.slice(0, sep), member.slice(sep + 1)));
-    }
-    pipe.del(grantKey);
-    await pipe.exec();
+    // One DEL per key (they are in different slots), sent together.
+    await Promise.all([
+      ...members.map((member) => {
+        const sep = member.indexOf(':');
+        return this.redis.del(keys.oidc(member.slice(0, sep), member.slice(sep + 1)));
+      }),
+      this.redis.del(grantKey),
+    ]);
   }
 }
 

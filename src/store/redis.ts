@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type RedisMockType from 'ioredis-mock';
 import { ConfigError, type Config } from '../config.ts';
 import { defineScripts, type ScriptedRedis } from './scripts.ts';
+import { clusterClient, failFast, sentinelClient } from './cluster.ts';
 
 export interface Store {
   redis: ScriptedRedis;
@@ -18,10 +19,33 @@ export class StoreUnavailable extends Error {}
 export function isStoreUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;
   const msg = err instanceof Error ? err.message : '';
-  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable/.test(msg);
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|Failed to refresh slots cache/.test(msg);
 }
 
-export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>): Promise<Store> {
+export type StoreConfig = Pick<Config, 'redisUrl' | 'redisPrefix'> & Partial<Pick<Config, 'redisCommandTimeoutMs' | 'redisConnectTimeoutMs' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelMaster' | 'redisPassword'>>;
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.redisClusterNodes?.length || config.redisSentinels?.length) {
+    const what = config.redisClusterNodes?.length ? 'REDIS_CLUSTER_NODES' : 'REDIS_SENTINELS';
+    const client = config.redisClusterNodes?.length
+      ? clusterClient({ ...config, redisClusterNodes: config.redisClusterNodes })
+      : sentinelClient({ ...config, redisSentinels: config.redisSentinels! });
+    client.on('error', () => { /* reported per request; reconnects on its own */ });
+    // Bounded: a cluster whose slots never settle, or sentinels that name no master, do not hang the start.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const bound = 2 * (config.redisConnectTimeoutMs ?? 5000);
+      await Promise.race([client.connect(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`not ready within ${bound} ms`)), bound); })]);
+    } catch (err) {
+      client.disconnect();
+      throw new StoreUnavailable(`cannot reach Redis at ${what}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    // A Cluster has the commands of a Redis client (one code path); it is typed as one here.
+    const redis = client as unknown as Redis;
+    return { redis: defineScripts(redis), embedded: false, close: async () => { await client.quit().catch(() => client.disconnect()); } };
+  }
   if (!config.redisUrl) {
     const RedisMock = await loadEmbeddedStore();
     const mock = new RedisMock({ keyPrefix: config.redisPrefix }) as unknown as Redis;
@@ -31,14 +55,11 @@ export async function openStore(config: Pick<Config, 'redisUrl' | 'redisPrefix'>
   const socket = /^unix:(\/\/)?(\/.+)$/.exec(config.redisUrl)?.[2];
   const options = {
     keyPrefix: config.redisPrefix,
-    lazyConnect: true,
-    // Fail fast instead of queueing while Redis is away: requests get a 503, nothing waits forever.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5000,
+    // Fail fast instead of queueing while Redis is away, and time out a Redis that stops answering
+    // (SIGSTOP, a stuck node): requests get a 503, nothing waits forever.
+    ...failFast(config),
     // Commands issued in the same tick share one write (fewer system calls per login).
     enableAutoPipelining: true,
-    retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
   const redis = socket ? new Redis({ ...options, path: socket }) : new Redis(config.redisUrl, options);
   redis.on('error', () => { /* reported per request; reconnects on its own */ });

@@ -61,6 +61,17 @@ redis.call('HSET', KEYS[1], 'failures', '0', 'locked', '0')
 for i = 1, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
 return 1`,
   },
+  // KEYS[1] a credential's hash; ARGV field/value pairs. Sets them only where no password exists yet
+  // (an import that several starting processes run at once sets it once). Returns 1 set, 0 kept.
+  credentialInit: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HEXISTS', KEYS[1], 'hash') == 1 then return 0 end
+-- Lua 5.1 in Redis, 5.3 in the embedded store
+local unpackArgs = unpack or table.unpack
+redis.call('HSET', KEYS[1], unpackArgs(ARGV))
+return 1`,
+  },
   // KEYS[1] a string; ARGV[1] the value read before, ARGV[2] the new value. Returns 1 when replaced,
   // 0 when someone changed it meanwhile.
   stringCompareAndSet: {
@@ -156,6 +167,7 @@ export interface ScriptedRedis extends Redis {
   oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
   oidcConsume(key: string, at: number): Promise<number>;
   stringCompareAndSet(key: string, expected: string, value: string): Promise<0 | 1>;
+  credentialInit(key: string, ...fieldsAndValues: string[]): Promise<0 | 1>;
   unlockCredential(key: string, ...dropFields: string[]): Promise<0 | 1>;
   otpIssue(key: string, now: number, expiresAt: number, hash: string, channel: string, to: string, keyTtlMs: number, ref: string): Promise<[number, number]>;
   otpCheck(key: string, credentialKey: string, now: number, hash: string, maxAttempts: number, lockout: number, refuseLocked: 0 | 1): Promise<[number, number, number, number]>;

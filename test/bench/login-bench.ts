@@ -28,6 +28,7 @@ import { DEFAULTS } from '../../src/config.ts';
 import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { freePort, startRedisServer } from '../global-setup.ts';
 import { passkeyBench } from './passkey-bench.ts';
+import { LIMITER_TARGET_MS, limiterCpuPerLogin } from './limiter-cost.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -831,7 +832,7 @@ async function main(): Promise<number> {
   // Per-request floor: the cheapest requests, to compare a login's 7 requests with ----------------
   if (PHASES.has('floor') && !failed) {
     report.push('', `REQUEST FLOOR (${C} virtual users, 2 s each: what any request costs the provider)`);
-    for (const [label, url] of [['GET /healthz (router + Redis PING)', `${provider.issuer}/healthz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
+    for (const [label, url] of [['GET /readyz (router + Redis PING)', `${provider.issuer}/readyz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
       const cpu0 = cpuSnapshot(provider.pid, redisPid);
       const r = await runLoad(C, 2, 1_000_000, async () => {
         const res = await request('GET', url, { accept: 'application/json' });
@@ -886,6 +887,8 @@ async function main(): Promise<number> {
       '  (logins/s, verifies/s, grants/s, their ratio) are unreliable; the per-core figures suffer less.');
   }
   if (interrupted) return 130;
+  const limiter = await limiterCpuPerLogin(redisUrl);
+  report.push(`  abuse limits (issue 13): ${fmt(limiter.ms, 3)} CPU ms per login over ${limiter.logins} (target < ${LIMITER_TARGET_MS})  ${mark(limiter.ms < LIMITER_TARGET_MS)}`);
   console.log(report.join('\n'));
 
   if (provider.tail.length) console.log(`\nprovider output (last ${provider.tail.length} lines):\n${provider.tail.map((l) => `  ${l}`).join('\n')}`);

@@ -7,7 +7,8 @@ import { Browser } from '../helpers/browser.ts';
 import { realRedis, redisUrl, uniquePrefix } from '../helpers/idp.ts';
 import { runToExit, startServer, type Started } from '../helpers/process.ts';
 
-const KEY = '11'.repeat(32);
+// A key that looks random (production refuses one of low entropy, like '11'.repeat(32)).
+const KEY = '3f9a1c7e52b04d8e96a2f1c03b7d5e49a8c61f20e4b39d7a05c8e2f61b94d3a7';
 let server: Started;
 const outbox = path.join(mkdtempSync(path.join(os.tmpdir(), 'idp-outbox-')), 'outbox.jsonl');
 beforeAll(async () => { server = await startServer({ OUTBOX_FILE: outbox }); });
@@ -71,7 +72,7 @@ describe('start-up errors', () => {
   });
 
   it('in production mode serves no demo and needs a real Redis', async () => {
-    const { code, output } = await runToExit({ NODE_ENV: 'production', DATA_KEY: KEY }, []);
+    const { code, output } = await runToExit({ NODE_ENV: 'production', DATA_KEY: KEY, ISSUER: 'https://idp.example' }, []);
     expect(code).toBe(1);
     expect(output).toMatch(/production mode needs a real Redis/);
     const noKey = await runToExit({ NODE_ENV: 'production' }, []);
@@ -79,7 +80,7 @@ describe('start-up errors', () => {
   });
 
   it('in production mode on Redis loads no demo data and has no /demo', { skip: !realRedis }, async () => {
-    const prod = await startServer({ NODE_ENV: 'production', DATA_KEY: KEY, REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix() });
+    const prod = await startServer({ NODE_ENV: 'production', DATA_KEY: KEY, REDIS_URL: redisUrl, REDIS_PREFIX: uniquePrefix(), ISSUER: 'https://idp.example' });
     try {
       expect(JSON.parse(prod.lines[0]!).msg).toBe('store: Redis');
       expect((await fetch(`${prod.url}/demo`)).status).toBe(404);

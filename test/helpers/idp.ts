@@ -8,7 +8,14 @@ import { freePort } from '../global-setup.ts';
 import { TEST_DATA } from './data.ts';
 
 export const redisUrl = inject('redisUrl');
-export const realRedis = redisUrl !== '';
+/** Set in the `cluster` project (test/cluster-setup.ts): the suite's store is a Redis Cluster. */
+export const redisCluster = inject('redisCluster') ?? '';
+export const realRedis = redisUrl !== '' || redisCluster !== '';
+
+/** Environment for a process (the CLI) that must reach the suite's store. */
+export function storeEnv(): Record<string, string> {
+  return redisCluster ? { REDIS_URL: '', REDIS_CLUSTER_NODES: redisCluster } : { REDIS_URL: redisUrl };
+}
 
 let counter = 0;
 export function uniquePrefix(): string {
@@ -18,7 +25,7 @@ export function uniquePrefix(): string {
 
 export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, modules?: readonly MethodModule[]): Config {
   return loadConfig(env, {
-    redisUrl: redisUrl || undefined,
+    ...(redisCluster ? { redisClusterNodes: redisCluster.split(',') } : { redisUrl: redisUrl || undefined }),
     redisPrefix: uniquePrefix(),
     logLevel: 'silent',
     demo: false,

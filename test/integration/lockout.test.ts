@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as oidc from 'openid-client';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { MARIO, OPERATOR } from '../helpers/data.ts';
-import { realRedis, redisUrl, startIdp, type TestIdp } from '../helpers/idp.ts';
+import { realRedis, startIdp, storeEnv, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, exchange, login, relyingParty } from '../helpers/rp.ts';
 import { runCli } from '../../src/cli/main.ts';
 
@@ -12,10 +12,14 @@ let a: TestIdp;
 let b: TestIdp;
 let rp: oidc.Configuration;
 
+// These tests are about the lockout's counting: the abuse limits (test/integration/rate-limit.test.ts)
+// are set out of its way.
+const rateLimit = { ipFailures: 10_000, ipWindowSeconds: 900, accountFailures: 10_000, accountWindowSeconds: 900, slowFailures: 10_000, slowWindowDays: 30 };
+
 beforeAll(async () => {
-  a = await startIdp();
+  a = await startIdp({ overrides: { rateLimit } });
   // A second process of the same deployment: same Redis, same key prefix, same issuer.
-  b = await startIdp({ data: null, overrides: { redisPrefix: a.config.redisPrefix, issuer: a.issuer } });
+  b = await startIdp({ data: null, overrides: { redisPrefix: a.config.redisPrefix, issuer: a.issuer, rateLimit } });
   rp = await relyingParty(a.issuer);
 });
 afterAll(async () => { await b?.close(); await a?.close(); });
@@ -80,7 +84,7 @@ describe('lockout', () => {
 
   it('unlocks a citizen from the command line against REDIS_URL, and leaves company passwords to their rules', { skip: !realRedis }, async () => {
     const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
+      env: { ...process.env, ...storeEnv(), REDIS_PREFIX: a.config.redisPrefix }, encoding: 'utf8',
     });
     const citizen = `C.${MARIO.fiscal_code}`;
     for (let i = 0; i < 7; i += 1) await a.idp.services.passwords.verify(citizen, 'personal', 'nope');

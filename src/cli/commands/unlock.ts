@@ -20,6 +20,8 @@ export default defineCommand({
     if (!account) throw new CommandError(`no such user: ${args.join(' ')}`);
     if (account.type !== 'citizen') throw new CommandError(COMPANY_PATH[account.type]!);
     if (!(await idp.services.passwords.unlock(id, 'personal'))) throw new CommandError(`${args.join(' ')} has no personal password`);
+    // The account's abuse-limit counts go too (the branch has checked who is asking).
+    await idp.services.limits.clearAccount(id);
     await idp.services.audit.record({ event: 'credential.unlock', outcome: 'success', actor: 'cli', subject: id, reason: 'personal' });
     return values.json ? JSON.stringify({ unlocked: id, kind: 'personal' }) : `unlocked the personal password of ${args.join(' ')}`;
   },

@@ -1,0 +1,119 @@
+// Prometheus metrics (prom-client), at GET /metrics: on PORT, or only on METRICS_PORT, behind
+// METRICS_TOKEN when set. What is counted comes from where it already happens: security events
+// from the audit log (logins by method, level and outcome; lockouts), messages from the delivery,
+// refusals from the abuse limits, latencies from one HTTP middleware and one wrapper of the Redis
+// client's sendCommand. Labels are bounded sets (routes, methods, commands), never user input.
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type { AuditEvent } from './audit.ts';
+import type { Delivery } from './delivery/delivery.ts';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly logins = new Counter({ name: 'idp_logins_total', help: 'finished logins by level (acr)', labelNames: ['acr'], registers: [this.registry] });
+  private readonly steps = new Counter({ name: 'idp_login_steps_total', help: 'login steps answered, by method (password, otp, card, totp...) and outcome', labelNames: ['method', 'outcome', 'reason'], registers: [this.registry] });
+  private readonly lockouts = new Counter({ name: 'idp_lockouts_total', help: 'credentials locked by wrong entries, by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly messages = new Counter({ name: 'idp_messages_sent_total', help: 'messages sent (codes, first-access passwords, notices) by channel and kind', labelNames: ['channel', 'kind', 'outcome'], registers: [this.registry] });
+  private readonly certificates = new Counter({ name: 'idp_certificates_issued_total', help: 'client certificates issued (once the certificate step is installed)', registers: [this.registry] });
+  private readonly refusals = new Counter({ name: 'idp_rate_limit_refusals_total', help: 'requests refused by the abuse limits, by limit (ip, account, slow)', labelNames: ['limit'], registers: [this.registry] });
+  private readonly http = new Histogram({ name: 'idp_http_request_duration_seconds', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+  private readonly redisLatency = new Histogram({ name: 'idp_redis_command_duration_seconds', help: 'Redis commands by command', labelNames: ['command'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2], registers: [this.registry] });
+  private readonly redisErrors = new Counter({ name: 'idp_redis_errors_total', help: 'Redis errors: failed commands and connection errors', labelNames: ['kind'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'idp_process_' });
+  }
+
+  /** Security events, as the audit log records them. */
+  audit(e: AuditEvent): void {
+    if (e.event === 'login' && e.outcome === 'success') this.logins.inc({ acr: e.reason ?? 'unknown' });
+    else if (e.event.startsWith('login.')) {
+      const reason = e.outcome === 'failure' ? (e.reason ?? '').split(/[ :]/)[0]!.slice(0, 20) : '';
+      this.steps.inc({ method: e.event.slice(6, 30), outcome: e.outcome, reason });
+    } else if (e.event === 'credential.locked') this.lockouts.inc({ kind: (e.reason ?? 'unknown').slice(0, 20) });
+    else if (e.event === 'certificate.issue' && e.outcome === 'success') this.certificates.inc();
+  }
+
+  refusal(limit: string): void {
+    this.refusals.inc({ limit });
+  }
+
+  /** Counts what the delivery sends (wraps its send). */
+  watchDelivery(delivery: Delivery): void {
+    const send = delivery.send.bind(delivery);
+    delivery.send = async (c) => {
+      try {
+        await send(c);
+        this.messages.inc({ channel: c.channel, kind: c.kind, outcome: 'sent' });
+      } catch (err) {
+        this.messages.inc({ channel: c.channel, kind: c.kind, outcome: 'failed' });
+        throw err;
+      }
+    };
+  }
+
+  /** Latency of every command and the errors of the client (wraps its sendCommand). */
+  watchRedis(redis: Redis): void {
+    type Command = { name: string; promise: Promise<unknown> };
+    const timers = new Map<string, ReturnType<Histogram['labels']>>();
+    const observe = (name: string, started: bigint) => {
+      let child = timers.get(name);
+      if (!child) {
+        child = this.redisLatency.labels(name.slice(0, 30));
+        if (timers.size < 200) timers.set(name, child);
+      }
+      child.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    const errors = this.redisErrors;
+    const client = redis as unknown as { sendCommand: (command: Command, ...rest: unknown[]) => unknown };
+    const original = client.sendCommand.bind(redis);
+    client.sendCommand = (command, ...rest) => {
+      const started = process.hrtime.bigint();
+      const result = original(command, ...rest);
+      command.promise.then(() => observe(command.name, started), () => errors.inc({ kind: 'command' }));
+      return result;
+    };
+    redis.on('error', () => errors.inc({ kind: 'connection' }));
+  }
+
+  /** Outermost middleware: the latency of every request, by route pattern. */
+  httpMiddleware(): Koa.Middleware {
+    return async (ctx, next) => {
+      const started = process.hrtime.bigint();
+      try {
+        await next();
+      } finally {
+        const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute
+          ?? (ctx as unknown as { oidc?: { route?: string } }).oidc?.route ?? 'other';
+        this.http.observe({ route: String(route).slice(0, 60), method: ctx.method, status: String(ctx.status) }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    };
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** GET /metrics: Prometheus text; with a token, only for `Authorization: Bearer <token>`. */
+export function metricsRoute(router: Router, metrics: Metrics, token: string | undefined): void {
+  router.get('/metrics', async (ctx) => {
+    if (token) {
+      const given = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1] ?? '';
+      if (!sameToken(given, token)) {
+        ctx.status = 401;
+        ctx.set('www-authenticate', 'Bearer');
+        ctx.body = { error: 'unauthorized' };
+        return;
+      }
+    }
+    ctx.set('cache-control', 'no-store');
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+}
