@@ -36,6 +36,12 @@ export function accountIdFor(name: LoginName): string {
   return name.operatorCode ? `O.${name.companyCode}.${name.operatorCode}` : `A.${name.companyCode}`;
 }
 
+/** What this account's user types on the identify page. */
+export function loginNameOf(account: Pick<Account, 'type' | 'fiscalCode' | 'companyCode' | 'operatorCode'>): LoginName {
+  if (account.type === 'citizen') return { type: 'citizen', fiscalCode: account.fiscalCode ?? '' };
+  return { type: 'company', companyCode: account.companyCode ?? '', operatorCode: account.type === 'operator' ? account.operatorCode : undefined };
+}
+
 /** The password a login of this account type asks for. */
 export function loginPasswordKind(type: AccountType): PasswordKind {
   return type === 'citizen' ? 'personal' : type === 'administrator' ? 'administrator' : 'operator';
