@@ -113,7 +113,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     for (const m of methods) await m.start?.(services);
   } catch (err) {
     if (!opts.store) await store.close();
-    throw err;
+    // A method's start-up check of its settings reads like any other setting's.
+    throw err instanceof MethodError ? new ConfigError(err.message) : err;
   }
   const provider = createProvider(services, serverKeys, installed.prompts, methods.flatMap((m) => (m.provider ? [m.provider] : [])));
   services.provider = provider;
