@@ -29,6 +29,8 @@ export default defineMethod({
   strings: { it, en },
   provider: certificateProvider,
   routes(router, s) {
+    // With certificate login off, the CA's URLs and the activation are not there (404).
+    if (certificateSettings.of(s.config).mode === 'off') return;
     pkiRoutes(router, s);
     activationRoutes(router, s);
     mtlsRoutes(router, s);
@@ -36,13 +38,14 @@ export default defineMethod({
   listeners: mtlsListeners,
   async start(s) {
     const settings = certificateSettings.of(s.config);
+    if (settings.mode === 'off') return;
     try {
       caPassphrase(s);
       if (s.config.production && settings.mode === 'direct' && !settings.tlsCertFile) {
         throw new CaError('invalid setting MTLS_TLS_CERT_FILE (methods.certificate.tlsCertFile): direct mode needs the listener\'s own certificate in production');
       }
       // With certificate login on, the CA is there from the first start (made now if need be).
-      if (settings.mode !== 'off') await caOf(s);
+      await caOf(s);
     } catch (err) {
       if (err instanceof CaError) throw new MethodError(err.message.startsWith('invalid setting') ? err.message : `certificate: ${err.message}`);
       throw err;

@@ -9,7 +9,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
-import { createCa, forgePublicKey, type Ca } from '../../interactions/certificate/ca.ts';
+import { createCa, forgePublicKey, newSerial, signByCa, signCertificate, toPem, type Ca } from '../../interactions/certificate/ca.ts';
 import type { SubjectSpec } from '../../interactions/certificate/csr.ts';
 
 export const CA_PASSPHRASE = 'test-ca-passphrase-0123';
@@ -52,6 +52,34 @@ export function testCa(): Ca {
   };
 }
 
+/** Another CA (a smart-card CA, a relying party's CA), as a further trust anchor; its PEM in a file. */
+export function makeAnchor(name: string): { ca: Ca; file: string } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forgePublicKey(privateKey);
+  cert.serialNumber = newSerial();
+  cert.validity.notBefore = new Date(Date.now() - 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 3650 * 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: name }]);
+  cert.setIssuer([{ name: 'commonName', value: name }]);
+  cert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
+  signCertificate(cert, privateKey);
+  const pem = toPem(cert);
+  const file = path.join(testCaFiles().dir, `anchor-${process.pid}-${name.replace(/\W+/g, '-')}.pem`);
+  writeFileSync(file, pem);
+  return { ca: { pem, cert: new X509Certificate(pem), forgeCert: cert, key: privateKey, keyId: cert.generateSubjectKeyIdentifier().getBytes() }, file };
+}
+
+/** A client certificate from `ca` for a new key (not on our records: for anchors, or for refusals). */
+export function clientCertFrom(ca: Ca, subject: { name: string; value: string }[], opts: { notBefore?: number; notAfter?: number } = {}): { certPem: string; keyPem: string; key: KeyPair } {
+  const key = rsaKey();
+  const { pem } = signByCa(ca, {
+    publicKey: forgePublicKey(key.privateKey), subject, serial: newSerial(),
+    notBefore: opts.notBefore ?? Date.now() - 60_000, notAfter: opts.notAfter ?? Date.now() + 800 * 86_400_000, usage: 'client',
+  });
+  return { certPem: pem, keyPem: key.keyPem, key };
+}
+
 export interface KeyPair { privateKey: KeyObject; keyPem: string; forgeKey: forge.pki.rsa.PrivateKey }
 
 export function rsaKey(bits = 2048): KeyPair {
@@ -86,7 +114,7 @@ export function tlsFetch(client: TlsClient): typeof fetch {
     return new Promise<Response>((resolve, reject) => {
       const opts = {
         method: init.method ?? 'GET', headers, localAddress: client.localAddress,
-        ...(url.protocol === 'https:' ? { key: client.key, cert: client.cert, rejectUnauthorized: false, servername: undefined } : {}),
+        ...(url.protocol === 'https:' ? { key: client.key || undefined, cert: client.cert || undefined, rejectUnauthorized: false } : {}),
       };
       const req = (url.protocol === 'https:' ? https : http).request(url, opts, (res) => {
         const chunks: Buffer[] = [];
