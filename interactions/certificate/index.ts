@@ -50,6 +50,5 @@ export default defineMethod({
       if (err instanceof CaError) throw new MethodError(err.message.startsWith('invalid setting') ? err.message : `certificate: ${err.message}`);
       throw err;
     }
-    if (settings.mode === 'proxy' && !settings.trustedProxies.length) s.log.warn('certificate: MTLS_MODE=proxy but TRUSTED_PROXIES is empty: every certificate header will be ignored');
   },
 });

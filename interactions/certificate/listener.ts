@@ -47,6 +47,8 @@ async function tlsIdentity(s: Services): Promise<{ key: string | Buffer; cert: s
 
 export async function mtlsListeners(s: Services): Promise<Listener[]> {
   const settings = certificateSettings.of(s.config);
+  // Said when serving (not by the commands, whose output may be JSON).
+  if (settings.mode === 'proxy' && !settings.trustedProxies.length) s.log.warn('certificate: MTLS_MODE=proxy but TRUSTED_PROXIES is empty: every certificate header will be ignored');
   if (settings.mode !== 'direct') return [];
   const [identity, ca] = await Promise.all([tlsIdentity(s), caOf(s)]);
   const host = settings.listenHost ?? s.config.host;
