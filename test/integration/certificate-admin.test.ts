@@ -216,3 +216,33 @@ function cliEnv(): Record<string, string> {
   const m = (certificateOverrides().methods as { certificate: Record<string, string> }).certificate;
   return { CA_CERT_FILE: m.caCertFile!, CA_KEY_FILE: m.caKeyFile!, CA_KEY_PASSPHRASE: m.caKeyPassphrase!, MTLS_MODE: 'proxy', ISSUER: t.issuer };
 }
+
+describe.skipIf(!realRedis)('bad requests to the certificate routes', () => {
+  it('answers garbage with a 4xx page or error, never a 5xx', async () => {
+    const browser = new Browser(t.issuer);
+    const ours = t.idp.routes.filter((r) => /^\/(pki|certificate)|certificates/.test(r.path));
+    expect(ours.length).toBeGreaterThan(8);
+    const problems: string[] = [];
+    for (const { method, path: p } of ours) {
+      for (const value of ['x', '%00', 'A'.repeat(300), '..%2F..%2Fetc']) {
+        const url = `${t.url}${p.replace(/:[A-Za-z_]+/g, value)}?state=${value}`;
+        const bodies = method === 'GET' ? [undefined] : ['csrf=x&csr=y', '{"csrf":"x","csr":', 'a'.repeat(70_000)];
+        for (const body of bodies) {
+          const res = await browser.raw(url, { method, body, headers: body?.startsWith('{') ? { 'content-type': 'application/json' } : { 'content-type': 'application/x-www-form-urlencoded' } });
+          if (res.status >= 500) problems.push(`${method} ${p} ${value.slice(0, 10)} → ${res.status}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('a CRL request storm gets 429s, and the CRL is not rebuilt for each request', async () => {
+    const first = await fetch(`${t.url}/pki/crl`);
+    expect(first.status).toBe(200);
+    const number = await t.idp.services.redis.hget('pki:crl', 'number');
+    const statuses = await Promise.all(Array.from({ length: 130 }, () => fetch(`${t.url}/pki/crl`).then(async (r) => { await r.arrayBuffer(); return r.status; })));
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(await t.idp.services.redis.hget('pki:crl', 'number')).toBe(number);
+  });
+});
