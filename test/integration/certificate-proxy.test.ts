@@ -151,6 +151,16 @@ describe.skipIf(!NGINX || !realRedis)('certificate login behind nginx', () => {
     expect(believed.left).toBeDefined();
   });
 
+  it('does not pass on a certificate header the client itself sends through nginx', async () => {
+    const b = browserWith();
+    const plain = tlsFetch({});
+    b.fetcher = ((url: string, init: RequestInit) => plain(url, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-ssl-client-cert': encodeURIComponent(mario.certPem) } })) as typeof fetch;
+    const rp = await tlsRelyingParty(t.issuer);
+    const page = await enterCredentials(b, await b.go((await authorizationUrl(rp, { acr_values: LOA3 })).url), MARIO_OP);
+    expect(page.status).toBe(401);
+    expect(page.alert).toMatch(/No certificate was presented/);
+  });
+
   it('answers a garbage or truncated header from the trusted proxy with a 400 page', async () => {
     for (const value of ['garbage', encodeURIComponent(mario.certPem.slice(0, 500)), encodeURIComponent(mario.certPem + ca.pem)]) {
       const b = new Browser(t.issuer);
