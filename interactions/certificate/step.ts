@@ -64,8 +64,9 @@ async function judge(ctx: Ctx, p: Presented): Promise<StepResult> {
   await ctx.audit({ event: 'login.certificate', outcome: 'success', reason: `${v.kind === 'own' ? 'own' : 'smart card'}, serial ${serial}` });
   if (v.kind !== 'own') return { type: 'success', amr: amrOf(v) };
 
-  // The first login with a renewed certificate retires the one it replaces.
-  const retired = await certificatesOf(ctx.services).used(v.record);
+  // The first login with a renewed certificate retires the one it replaces (the record read says
+  // whether this is one; the script decides it once across processes).
+  const retired = v.record.usedAt === undefined ? await certificatesOf(ctx.services).used(v.record) : undefined;
   if (retired) await ctx.audit({ event: 'certificate.superseded', outcome: 'info', reason: `serial ${retired} revoked: ${serial} renews it and was used` });
   const settings = certificateSettings.of(ctx.services.config);
   const left = daysLeft(v.record, ctx.services.clock.now());

@@ -25,6 +25,7 @@ import { Redis } from 'ioredis';
 import { DEFAULTS } from '../../src/config.ts';
 import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { freePort, startRedisServer } from '../global-setup.ts';
+import { certificateBenchData, CERTIFICATE_PROVIDER_ENV, certificateLoginFigure, closeCertificateBench } from './certificate-login.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -47,7 +48,7 @@ const { values: opt } = parseArgs({
     'max-logins': { type: 'string', default: '20000' },
     'max-refresh': { type: 'string', default: '200000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh,floor,steps' },
+    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,loa3' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
     'id-token-alg': { type: 'string', default: 'RS256' },
@@ -61,7 +62,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
+       [--phases login,argon,refresh,floor,steps,loa3] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
   --cpu-prof         V8 profile of the provider's main thread, summarised at the end (use with --phases)
   --production       run the provider in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
   --id-token-alg     the bench client's id_token_signed_response_alg (e.g. ES256: what RSA signing costs)
@@ -90,7 +91,7 @@ const MAX_REFRESH = intOpt('max-refresh', 1);
 const CITIZENS = intOpt('citizens', 1);
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh', 'floor', 'steps'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'loa3'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +135,8 @@ function writeBenchData(file: string, codes: string[]): void {
     citizens: codes.map((fiscal_code, i) => ({
       fiscal_code, password: PASSWORD, must_change: false, given_name: 'Bench', family_name: `User ${i + 1}`,
     })),
+    // loa3 phase: a company whose operators log in with certificates (test/bench/certificate-login.ts).
+    ...(PHASES.has('loa3') ? { companies: [certificateBenchData(C)] } : {}),
   };
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
@@ -318,6 +321,7 @@ async function startProvider(redisUrl: string, dataFile: string, profDir?: strin
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development',
     REDIS_URL: redisUrl, REDIS_PREFIX: 'bench:', PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer,
     DEMO: '0', LOG_LEVEL: 'warn',
+    ...(PHASES.has('loa3') ? CERTIFICATE_PROVIDER_ENV : {}),
     // --production: production mode (cached templates...), which wants DATA_KEY from the environment.
     ...(opt.production ? { IDP_PRODUCTION: '1', DATA_KEY: randomBytes(32).toString('hex') } : {}),
   };
@@ -845,6 +849,14 @@ async function main(): Promise<number> {
     report.push(`    ${'sum per login'.padEnd(36)} main thread ${fmt(main / 1e6, 2).padStart(6)} ms, other threads ${fmt(others / 1e6, 2).padStart(6)} ms`);
   }
 
+  // loa:3: certificate + password (its own file) ------------------------------------------------
+  if (PHASES.has('loa3') && !failed) {
+    report.push(...await certificateLoginFigure({
+      issuer: provider.issuer, authorization: ep.authorization, token: ep.token, clientId: CLIENT_ID, secret: CLIENT_SECRET,
+      callback: CALLBACK, pid: provider.pid, users: C, seconds: Math.min(SECONDS, 8), passwordCpuMs: Number.isFinite(cpuPerLogin) ? cpuPerLogin : undefined,
+    }));
+  }
+
   // Summary -------------------------------------------------------------------------------------
   const ratio = loginsPerS / verifiesPerS;
   const perCore = cpuPerVerify / cpuPerLogin;
@@ -893,6 +905,7 @@ main()
   })
   .then(async (code) => {
     agent.destroy();
+    closeCertificateBench();
     await cleanup();
     process.exit(code);
   });
