@@ -5,7 +5,7 @@ import { MethodError } from '../../src/methods/install.ts';
 import { defineMethod } from '../../src/methods/method.ts';
 import { certificateAccount } from './account.ts';
 import { activationRoutes } from './activation.ts';
-import { caOf, caPassphrase, CaError } from './ca.ts';
+import { caOf, caPassphrase, CaError, extraAnchors } from './ca.ts';
 import { certCommand } from './cli.ts';
 import { CERT_KEYS } from './keys.ts';
 import { mtlsListeners, mtlsRoutes } from './listener.ts';
@@ -46,6 +46,11 @@ export default defineMethod({
       }
       // With certificate login on, the CA is there from the first start (made now if need be).
       await caOf(s);
+      try {
+        extraAnchors(s);
+      } catch (err) {
+        throw new CaError(`invalid setting CERT_EXTRA_ANCHORS (methods.certificate.extraAnchorsFile): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
     } catch (err) {
       if (err instanceof CaError) throw new MethodError(err.message.startsWith('invalid setting') ? err.message : `certificate: ${err.message}`);
       throw err;

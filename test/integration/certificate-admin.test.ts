@@ -246,3 +246,24 @@ describe.skipIf(!realRedis)('bad requests to the certificate routes', () => {
     expect(await t.idp.services.redis.hget('pki:crl', 'number')).toBe(number);
   });
 });
+
+describe.skipIf(!realRedis)('one CA for the deployment', () => {
+  it('two processes starting together on one Redis make and use the same CA, its key encrypted at rest', async () => {
+    const prefix = `${t.config.redisPrefix}ca2:`;
+    const [a, b] = await Promise.all([0, 1].map(() => startIdp({ data: null, overrides: { redisPrefix: prefix, methods: { certificate: { mode: 'proxy' } } } })));
+    try {
+      const pemA = await (await fetch(`${a!.url}/pki/ca.pem`)).text();
+      const pemB = await (await fetch(`${b!.url}/pki/ca.pem`)).text();
+      expect(pemA).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(pemB).toBe(pemA);
+      const stored = JSON.parse((await a!.idp.services.redis.hget('pki:ca', 'material'))!) as { keyPem: string };
+      expect(stored.keyPem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    } finally {
+      await Promise.all([a?.close(), b?.close()]);
+    }
+  });
+
+  it('refuses to start in production without CA_KEY_PASSPHRASE when certificate login is on', async () => {
+    await expect(startIdp({ data: null, overrides: { production: true, dataKey: 'a'.repeat(64), methods: { certificate: { mode: 'proxy' } } } })).rejects.toThrow(/CA_KEY_PASSPHRASE .*required in production/);
+  });
+});
