@@ -13,6 +13,7 @@ import { formBody } from '../../src/http/form.ts';
 import type { Services } from '../../src/services.ts';
 import { certificatesOf, Certificates, daysLeft, stateOf, type CertRecord } from './certificates.ts';
 import { isRevocationReason, type RevocationReason } from './crl.ts';
+import { certificateSettings } from './settings.ts';
 
 /** Reasons a company administrator or the back office may give. */
 const PAGE_REASONS: RevocationReason[] = ['keyCompromise', 'affiliationChanged', 'cessationOfOperation', 'privilegeWithdrawn', 'unspecified'];
@@ -49,7 +50,7 @@ export const certificateAccount: AccountPlugin = {
   },
 
   async credentials(session, s) {
-    if (!Certificates.holds(session.account)) return undefined;
+    if (!Certificates.holds(session.account) || certificateSettings.of(s.config).mode === 'off') return undefined;
     const now = s.clock.now();
     const mine = (await certificatesOf(s).ofAccount(session.account.id)).filter((r) => stateOf(r, now) === 'active');
     const facts = mine.length
