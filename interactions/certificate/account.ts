@@ -14,6 +14,7 @@ import type { Services } from '../../src/services.ts';
 import { certificatesOf, Certificates, daysLeft, stateOf, type CertRecord } from './certificates.ts';
 import { isRevocationReason, type RevocationReason } from './crl.ts';
 import { certificateSettings } from './settings.ts';
+import { certKeys } from './keys.ts';
 
 /** Reasons a company administrator or the back office may give. */
 const PAGE_REASONS: RevocationReason[] = ['keyCompromise', 'affiliationChanged', 'cessationOfOperation', 'privilegeWithdrawn', 'unspecified'];
@@ -21,6 +22,8 @@ const revokeForm = z.object({
   csrf: z.string(),
   reason: z.string().max(40).refine((r) => isRevocationReason(r) && PAGE_REASONS.includes(r), { error: 'certificate.reason_invalid' }),
 });
+
+const requireForm = z.object({ csrf: z.string(), company: z.string().regex(COMPANY_CODE), required: z.enum(['0', '1']) });
 
 function rows(list: CertRecord[], now: number) {
   return list.map((r) => ({
@@ -89,17 +92,32 @@ export const certificateAccount: AccountPlugin = {
 
     // The back office: any company's (the latest, or one company's with ?company=).
     const staff = (ctx: Koa.Context) => requireRole(ctx, s, 'backoffice', s.config.backofficeAcr);
-    const staffPage = async (ctx: Koa.Context, session: AccountSession, m: PageMessages = {}) => {
-      const q = typeof ctx.query.company === 'string' ? ctx.query.company.trim() : '';
+    const staffPage = async (ctx: Koa.Context, session: AccountSession, m: PageMessages = {}, company?: string) => {
+      const raw = company ?? (typeof ctx.query.company === 'string' ? ctx.query.company.trim() : '');
+      const q = COMPANY_CODE.test(raw) ? raw : '';
       const certs = certificatesOf(s);
-      const list = COMPANY_CODE.test(q) ? await certs.ofCompany(q) : await certs.latest();
+      const list = q ? await certs.ofCompany(q) : await certs.latest();
+      const required = q ? (await s.redis.sismember(certKeys.requireCertificate, q)) === 1 : undefined;
       showPage(ctx, s, session, 'interactions/certificate/backoffice-list', {
-        q, rows: rows(list, s.clock.now()).map((r, i) => ({ ...r, company: list[i]!.companyCode })), reasons: PAGE_REASONS, action: '/backoffice/certificates',
+        q, required, rows: rows(list, s.clock.now()).map((r, i) => ({ ...r, company: list[i]!.companyCode })), reasons: PAGE_REASONS, action: '/backoffice/certificates',
       }, m);
     };
     router.get('/backoffice/certificates', async (ctx) => {
       const session = await staff(ctx);
       if (session) await staffPage(ctx, session);
+    });
+    // Whether a company's administrator and operators must log in with a certificate.
+    router.post('/backoffice/certificates/require', form, async (ctx) => {
+      const session = await staff(ctx);
+      if (!session) return;
+      checkAccountCsrf(ctx, session);
+      const parsed = requireForm.safeParse(postedForm(ctx));
+      if (!parsed.success) return staffPage(ctx, session, { error: 'form.invalid', errorParams: { field: 'company' }, status: 400 });
+      const { company, required } = parsed.data;
+      if (required === '1') await s.redis.sadd(certKeys.requireCertificate, company);
+      else await s.redis.srem(certKeys.requireCertificate, company);
+      await s.audit.record({ event: 'certificate.require', outcome: 'success', actor: session.account.id, subject: company, ip: ctx.ip, reason: required === '1' ? 'on' : 'off' });
+      await staffPage(ctx, session, { notice: required === '1' ? 'certificate.required_on' : 'certificate.required_off' }, company);
     });
     router.post('/backoffice/certificates/:serial/:action', form, async (ctx) => {
       const session = await staff(ctx);

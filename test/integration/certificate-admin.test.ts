@@ -205,6 +205,13 @@ describe.skipIf(!realRedis)('certificate lists', () => {
     expect(done.status).toBe(200);
     expect(await certs().get(cert.record.serial)).toMatchObject({ reason: 'keyCompromise' });
 
+    const required = await postTo(staff, `${t.url}/backoffice/certificates/require`, { csrf: csrfOf(list), company: ACME, required: '1' });
+    expect(required.doc.querySelector('#require-certificate input[name=required]')?.getAttribute('value')).toBe('0');
+    expect(await t.idp.services.redis.sismember('pki:require-certificate', ACME)).toBe(1);
+    await postTo(staff, `${t.url}/backoffice/certificates/require`, { csrf: csrfOf(list), company: ACME, required: '0' });
+    expect(await t.idp.services.redis.sismember('pki:require-certificate', ACME)).toBe(0);
+    expect((await postTo(staff, `${t.url}/backoffice/certificates/require`, { csrf: csrfOf(list), company: 'x', required: '1' })).status).toBe(400);
+
     const op = new Browser(t.issuer);
     await enterCredentials(op, await op.go(`${t.url}/account`), MARIO_OP);
     expect((await op.go(`${t.url}/backoffice/certificates`)).status).toBe(403);
