@@ -3,15 +3,15 @@
 // believes that header only from 127.0.0.1. A client with its certificate logs in at loa:3; the same
 // header sent straight to the IdP from 127.0.0.2 is ignored (and audited); refused certificates get
 // a page that says what to do next.
-import { createPrivateKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import forge from 'node-forge';
 import { forgePublicKey, newSerial, signByCa } from '../../interactions/certificate/ca.ts';
 import { certificatesOf } from '../../interactions/certificate/certificates.ts';
 import { DAY_MS } from '../../src/clock.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
-import { rsaKey, testCa, tlsFetch, certificateOverrides } from '../helpers/certificate.ts';
-import { ACME, CERT_DATA, issueFor, LOA3, LUIGI_OP, MARIO_OP, tlsRelyingParty, type Issued } from '../helpers/certificate-data.ts';
+import * as oidc from 'openid-client';
+import { clientCertFrom, makeAnchor, rsaKey, testCa, tlsFetch, certificateOverrides } from '../helpers/certificate.ts';
+import { CALLBACK, CERT_DATA, issueFor, LOA3, LUIGI_OP, MARIO_OP, tlsRelyingParty, type Issued } from '../helpers/certificate-data.ts';
 import { realRedis, startIdp, type TestIdp } from '../helpers/idp.ts';
 import { NGINX, startNginx, type Nginx } from '../helpers/nginx.ts';
 import { authorizationUrl, enterCredentials, exchange } from '../helpers/rp.ts';
@@ -21,13 +21,21 @@ let t: TestIdp;
 let nginx: Nginx;
 let mario: Issued;
 const ca = testCa();
+const rpAnchor = makeAnchor('Test RP CA (proxy)');
+const rpCert = clientCertFrom(rpAnchor.ca, [{ name: 'commonName', value: 'mtls-rp' }]);
 
 beforeAll(async () => {
   const port = await freePort();
   const issuer = `https://127.0.0.1:${port}`;
   t = await startIdp({
-    data: CERT_DATA,
-    overrides: { issuer, trustProxy: true, ...certificateOverrides({ mode: 'proxy', trustedProxies: ['127.0.0.1/32'] }) },
+    data: {
+      ...CERT_DATA,
+      clients: [...CERT_DATA.clients, {
+        client_id: 'mtls-rp', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=mtls-rp',
+        tls_client_certificate_bound_access_tokens: true, redirect_uris: [CALLBACK], first_party: true,
+      }],
+    },
+    overrides: { issuer, trustProxy: true, ...certificateOverrides({ mode: 'proxy', trustedProxies: ['127.0.0.1/32'], extraAnchorsFile: rpAnchor.file }) },
   });
   // nginx's own server certificate, from the test CA.
   const serverKey = rsaKey();
@@ -189,11 +197,19 @@ describe.skipIf(!NGINX || !realRedis)('certificate login behind nginx', () => {
     expect(again.status).toBe(304);
   });
 
-  it('keys that do not sign their own CSR, and a key pair from nowhere, never reach a login', () => {
-    // (The CSR checks are in test/unit/certificate-pki.test.ts; here: the key of the issued certificate is the one we hold.)
-    const cert = forge.pki.certificateFromPem(mario.certPem);
-    expect((cert.publicKey as forge.pki.rsa.PublicKey).n.toString(16)).toBe(mario.key.forgeKey.n.toString(16));
-    expect(createPrivateKey(mario.keyPem).asymmetricKeyType).toBe('rsa');
-    expect(ACME).toBe(mario.record.companyCode);
+  it('RFC 8705 through nginx: tls_client_auth, a token bound to the certificate, userinfo refuses it without that certificate', async () => {
+    const fetcher = tlsFetch({ cert: rpCert.certPem, key: rpCert.keyPem }) as unknown as oidc.CustomFetch;
+    const rp = await oidc.discovery(new URL(t.issuer), 'mtls-rp', undefined, oidc.TlsClientAuth(), { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: fetcher });
+    rp[oidc.customFetch] = fetcher;
+    const started = await authorizationUrl(rp);
+    const browser = browserWith();
+    const page = await enterCredentials(browser, await browser.go(started.url), MARIO_OP);
+    const tokens = await exchange(rp, started, page.left!);
+    const introspection = await oidc.tokenIntrospection(rp, tokens.access_token);
+    expect((introspection.cnf as Record<string, string>)['x5t#S256']).toBeTruthy();
+    expect((await oidc.fetchUserInfo(rp, tokens.access_token, oidc.skipSubjectCheck)).sub).toBeDefined();
+    const without = await tlsFetch({})(`${t.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(without.status).toBe(401);
   });
+
 });
