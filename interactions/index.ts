@@ -2,6 +2,7 @@
 // default-exports it, see src/methods/method.ts); nothing else in the product names it.
 import type { MethodModule } from '../src/methods/method.ts';
 import card from './card/index.ts';
+import certificate from './certificate/index.ts';
 import changePassword from './change-password/index.ts';
 import consent from './consent/index.ts';
 import identify from './identify/index.ts';
@@ -13,6 +14,7 @@ import totp from './totp/index.ts';
 
 export const methods: readonly MethodModule[] = [
   card,
+  certificate,
   changePassword,
   consent,
   identify,

@@ -2,7 +2,7 @@
 // Koa app. Cross-cutting concerns are middlewares, in the order listed at the bottom.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
@@ -72,6 +72,7 @@ export interface Idp {
   store: Store;
   /** Our own routes (method and path pattern), for tests that visit every one. */
   routes: { method: string; path: string }[];
+  /** Serves on the main port; the first call also starts the methods' own listeners. */
   listen(port?: number, host?: string): Promise<{ server: http.Server; url: string }>;
   close(): Promise<void>;
   /** SIGTERM: /readyz says 503, no new connections, requests in flight finish (SHUTDOWN_TIMEOUT_MS), then close. */
@@ -109,7 +110,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     accounts: new Accounts(store.redis),
     passwords: new Passwords(store.redis, config, clock),
     audit: new Audit(store.redis, config.auditMaxEntries, log, { retentionDays: config.auditRetentionDays, clock, onRecord: (e) => metrics.audit(e) }),
-    policy: new Policy(config.levels, steps, config.defaultAcr),
+    policy: new Policy(config.levels, steps, config.defaultAcr, (step) => step.enabled?.(config) ?? true),
     sealer: new Sealer(serverKeys.dataKey),
     provider: undefined as unknown as Provider, // set just below: the provider needs the services
     delivery: new Delivery(config, strings),
@@ -128,7 +129,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   services.limits.onRefusal((limit) => metrics.refusal(limit));
   services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
   services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
-  const provider = createProvider(services, serverKeys, installed.prompts);
+  try {
+    for (const m of methods) await m.start?.(services);
+  } catch (err) {
+    if (!opts.store) await store.close();
+    // A method's start-up check of its settings reads like any other setting's.
+    throw err instanceof MethodError ? new ConfigError(err.message) : err;
+  }
+  const provider = createProvider(services, serverKeys, installed.prompts, methods.flatMap((m) => (m.provider ? [m.provider] : [])));
   services.provider = provider;
   // The account pages are a client of this IdP; registered on every start (idempotent).
   // The account pages accept every installed second factor, opt-in ones included.
@@ -158,16 +166,21 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   accountRoutes(router, services, [...pagePlugins, backofficeArea(pagePlugins)]);
   if (config.demo) demoRoutes(router, services);
 
+  for (const m of methods) m.routes?.(router, services);
+
   provider.use(metrics.httpMiddleware());
   provider.use(requestContext(log, config.trustProxy));
   provider.use(securityHeaders(config.hstsMaxAge));
   provider.use(oauthUnavailable());
+  // A method's middleware sees the request as it came (e.g. the TLS client certificate).
+  for (const m of methods) if (m.provider?.middleware) provider.use(m.provider.middleware(services));
   provider.use(limitClientAuth(services.limits));
   provider.use(errorPage(views, log));
   provider.use(router.routes());
   provider.use(router.allowedMethods({ throw: true }));
 
-  const servers: http.Server[] = [];
+  const servers: Server[] = [];
+  let extraStarted = false;
   // Documents past their retention are deleted hourly by whichever serving process takes the turn
   // (a Redis lock), so retention holds without a cron job; `requests purge` does the same by hand.
   let purging: NodeJS.Timeout | undefined;
@@ -201,12 +214,21 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
           metricsServer.listen(config.metricsPort, host, () => resolve());
         });
       }
+      if (!extraStarted) {
+        extraStarted = true;
+        for (const m of methods) {
+          for (const l of (await m.listeners?.(services)) ?? []) {
+            servers.push(await l.start(provider.callback()));
+            log.info({ listener: l.name, method: m.id }, 'listening');
+          }
+        }
+      }
       const { port: actual } = server.address() as AddressInfo;
       return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` };
     },
     async close() {
       clearInterval(purging);
-      await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+      await Promise.all(servers.map((s) => new Promise((r) => { (s as http.Server).closeAllConnections?.(); s.close(r); })));
       await Promise.all([services.audit.settled(), lateWorkSettled()]);
       if (!opts.store) await store.close();
     },

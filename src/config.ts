@@ -176,6 +176,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   levels: [
     { acr: 'urn:idp:loa:1', steps: ['identify', 'password'] },
     { acr: 'urn:idp:loa:2', steps: ['identify', 'password', '<second-factor>'] },
+    { acr: 'urn:idp:loa:3', steps: ['identify', 'certificate', 'password'] },
   ],
   defaultAcr: 'urn:idp:loa:1',
   ttl: {
@@ -248,7 +249,7 @@ export const SETTINGS: Setting[] = [
   { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
   { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
   { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
-  { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor)' },
+  { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor; urn:idp:loa:3 identify, certificate, password, offered when MTLS_MODE is not off)' },
   { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
   { env: 'INTERACTION_TTL', path: 'ttl.interactionSeconds', parse: int, doc: 'seconds a login may take (default 1800)' },
   { env: 'SESSION_TTL', path: 'ttl.sessionSeconds', parse: int, doc: 'SSO session lifetime in seconds (default 28800)' },

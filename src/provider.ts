@@ -4,7 +4,7 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import type { Account } from './accounts/accounts.ts';
 import { redisAdapterFactory } from './store/oidc-adapter.ts';
 import { essentialAcrs } from './flow/acr-request.ts';
-import type { PromptDef } from './methods/method.ts';
+import type { PromptDef, ProviderExtension } from './methods/method.ts';
 import { chooseLocale } from './http/i18n.ts';
 import { isStoreUnavailable } from './store/redis.ts';
 import type { Services } from './services.ts';
@@ -39,7 +39,7 @@ function claimsOf(a: Account): Record<string, unknown> {
   };
 }
 
-export function createProvider(s: Services, serverKeys: ServerKeys, prompts: PromptDef[] = []): Provider {
+export function createProvider(s: Services, serverKeys: ServerKeys, prompts: PromptDef[] = [], extensions: ProviderExtension[] = []): Provider {
   const { config } = s;
   const policy = interactionPolicy.base();
   // oidc-provider passes acr_values through; this check asks for a new login when the session's
@@ -170,6 +170,8 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
     },
   };
 
+  // The methods' additions (e.g. client certificates: mTLS client authentication, bound tokens).
+  for (const e of extensions) e.configure?.(configuration, s);
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
   provider.maxIpsCount = config.trustProxy;

@@ -5,6 +5,7 @@ import type { StepRegistry } from './registry.ts';
 import type { RequiredActionRequest, Step, StepResult } from './step.ts';
 import { essentialAcrs } from './acr-request.ts';
 import { stepContext, type BaseContext } from './context.ts';
+import { raiseLevel } from './minimum-level.ts';
 
 type Success = Extract<StepResult, { type: 'success' }>;
 
@@ -20,6 +21,7 @@ export async function advance(sctx: BaseContext, steps: StepRegistry, step: Step
   for (const a of result.requiredActions ?? []) if (!flow.pending.some((p) => p.id === a.id)) flow.pending.push(a);
   if (step.kind === 'login' && flow.amr.length && !flow.triggered && sctx.account) await trigger(sctx, steps);
   if (result.notice) flow.notice = { key: result.notice, params: result.noticeParams };
+  if (step.identifies) await raiseLevel(sctx);
 }
 
 async function trigger(sctx: BaseContext, steps: StepRegistry): Promise<void> {

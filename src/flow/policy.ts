@@ -2,6 +2,7 @@
 // configuration, lowest first; every step a level names must be installed (checked at start).
 import type { LevelConfig } from '../config.ts';
 import type { StepRegistry } from './registry.ts';
+import type { Step } from './step.ts';
 
 export interface AcrRequest {
   acrValues?: string;                 // the acr_values parameter (voluntary, in order of preference)
@@ -18,6 +19,8 @@ export class Policy {
     private readonly levels: LevelConfig[],
     private readonly registry: StepRegistry,
     private readonly defaultAcr: string,
+    /** False for a step installed but switched off by its settings: its levels are not offered. */
+    private readonly isOn: (step: Step) => boolean = () => true,
   ) {}
 
   /**
@@ -44,7 +47,9 @@ export class Policy {
     const level = this.levels.find((l) => l.acr === acr);
     return !!level && level.steps.every((entry) => {
       const slot = SLOT.exec(entry)?.[1];
-      return slot ? this.registry.ofSlot(slot).length > 0 : this.registry.get(entry)?.kind === 'login';
+      if (slot) return this.registry.ofSlot(slot).some(this.isOn);
+      const step = this.registry.get(entry);
+      return step?.kind === 'login' && this.isOn(step);
     });
   }
 

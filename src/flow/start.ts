@@ -5,7 +5,9 @@ import type Provider from 'oidc-provider';
 import { FlowError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { essentialAcrs } from './acr-request.ts';
+import { loginNameOf } from '../accounts/accounts.ts';
 import type { Details } from './context.ts';
+import { minimumLevel } from './minimum-level.ts';
 import type { Outcome } from './outcome.ts';
 import type { FlowState } from './step.ts';
 
@@ -37,7 +39,21 @@ export async function startFlow(s: Services, provider: Provider, details: Detail
   const sessionSub = details.session?.accountId;
   if (sessionSub && details.prompt.reasons.length && details.prompt.reasons.every((r) => STEP_UP_REASONS.has(r))) {
     const account = await s.accounts.findBySub(sessionSub);
-    if (account) flow.identified = { accountId: account.id, name: account.id, known: true };
+    if (account) {
+      flow.identified = { accountId: account.id, name: account.id, known: true };
+      flow.loginName = loginNameOf(account.id);
+      // A level this user is required to log in at (see minimum-level.ts) holds for a step-up too.
+      const required = flow.loginName && await minimumLevel(s, flow.loginName);
+      if (required && s.policy.rank(required) > s.policy.rank(flow.acr)) {
+        const essential = essentialAcrs(params.claims);
+        if (essential && !essential.includes(required)) {
+          await s.audit.record({ event: 'login.acr', outcome: 'failure', reason: `${required} required for this user`, subject: account.id, client: String(params.client_id), ip, interaction: details.uid });
+          return { type: 'finish', result: { error: 'unmet_authentication_requirements', error_description: `this user must log in at ${required}` } };
+        }
+        flow.acr = required;
+        flow.chain = s.policy.chain(required);
+      }
+    }
   }
   return flow;
 }

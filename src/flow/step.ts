@@ -136,6 +136,14 @@ export interface Step<Form = Record<string, unknown>, State = unknown> {
   optIn?: boolean;
   /** True when the step's page script posts JSON to it (other steps refuse a JSON body: 415). */
   json?: boolean;
+  /** False when the step is installed but switched off by its settings (its levels are then not offered). */
+  enabled?(config: Services['config']): boolean;
+  /**
+   * The lowest level a user with this login name may reach the end of a login at, when this step's
+   * method requires one (e.g. a company that requires certificates). Asked once the user has said
+   * who they are; a higher level than the one requested takes over the rest of the login.
+   */
+  minimumAcr?(s: Services, name: LoginName): Promise<string | undefined>;
   /** Schema of this step's state (kept across requests of one interaction). */
   state?: z.ZodType<State>;
   /** Whether the user has this method set up; undefined means always. */

@@ -76,7 +76,9 @@ async function peekBody(ctx: Koa.Context): Promise<URLSearchParams> {
   } catch {
     ctx.throw(400, 'invalid_request');
   }
-  const replay = Readable.from([raw]);
+  // The same request, its body readable again (headers, socket and the rest stay the original's).
+  const original = ctx.req;
+  const replay = Object.assign(Readable.from([raw]), { headers: original.headers, socket: original.socket, method: original.method, url: original.url, httpVersion: original.httpVersion });
   ctx.req = replay as unknown as typeof ctx.req;
   return new URLSearchParams(raw.toString('latin1'));
 }

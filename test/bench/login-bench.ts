@@ -29,6 +29,7 @@ import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
 import { freePort, startRedisServer } from '../global-setup.ts';
 import { passkeyBench } from './passkey-bench.ts';
 import { LIMITER_TARGET_MS, limiterCpuPerLogin } from './limiter-cost.ts';
+import { certificateBenchData, CERTIFICATE_PROVIDER_ENV, certificateLoginFigure, closeCertificateBench } from './certificate-login.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CALLBACK = 'http://127.0.0.1:9/cb';
@@ -51,7 +52,7 @@ const { values: opt } = parseArgs({
     'max-logins': { type: 'string', default: '20000' },
     'max-refresh': { type: 'string', default: '200000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey' },
+    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey,loa3' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'compiled' },
@@ -66,7 +67,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps,passkey] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
+       [--phases login,argon,refresh,floor,steps,passkey,loa3] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
        [--runtime compiled|tsx]
   --runtime          compiled: node dist/src/main.js, as npm start runs it (built first when stale; the default);
                      tsx: node --import tsx src/main.ts, from the sources
@@ -103,7 +104,7 @@ if (opt.runtime !== 'compiled' && opt.runtime !== 'tsx') {
 const PROVIDER_MAIN = opt.runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey', 'loa3'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +148,8 @@ function writeBenchData(file: string, codes: string[]): void {
     citizens: codes.map((fiscal_code, i) => ({
       fiscal_code, password: PASSWORD, must_change: false, given_name: 'Bench', family_name: `User ${i + 1}`,
     })),
+    // loa3 phase: a company whose operators log in with certificates (test/bench/certificate-login.ts).
+    ...(PHASES.has('loa3') ? { companies: [certificateBenchData(C)] } : {}),
   };
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
@@ -331,6 +334,7 @@ async function startProvider(redisUrl: string, dataFile: string, profDir?: strin
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development',
     REDIS_URL: redisUrl, REDIS_PREFIX: 'bench:', PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer,
     DEMO: '0', LOG_LEVEL: 'warn',
+    ...(PHASES.has('loa3') ? CERTIFICATE_PROVIDER_ENV : {}),
     // --production: production mode (cached templates...), which wants DATA_KEY from the environment.
     ...(opt.production ? { IDP_PRODUCTION: '1', DATA_KEY: randomBytes(32).toString('hex') } : {}),
   };
@@ -866,6 +870,14 @@ async function main(): Promise<number> {
   // Passkey assertion check (test/bench/passkey-bench.ts) -------------------------------------------
   if (PHASES.has('passkey') && !failed) report.push('', ...(await passkeyBench(redisUrl)));
 
+  // loa:3: certificate + password (its own file) ------------------------------------------------
+  if (PHASES.has('loa3') && !failed) {
+    report.push(...await certificateLoginFigure({
+      issuer: provider.issuer, authorization: ep.authorization, token: ep.token, clientId: CLIENT_ID, secret: CLIENT_SECRET,
+      callback: CALLBACK, pid: provider.pid, users: C, seconds: Math.min(SECONDS, 8), passwordCpuMs: Number.isFinite(cpuPerLogin) ? cpuPerLogin : undefined,
+    }));
+  }
+
   // Summary -------------------------------------------------------------------------------------
   const ratio = loginsPerS / verifiesPerS;
   const perCore = cpuPerVerify / cpuPerLogin;
@@ -916,6 +928,7 @@ main()
   })
   .then(async (code) => {
     agent.destroy();
+    closeCertificateBench();
     await cleanup();
     process.exit(code);
   });

@@ -19,6 +19,8 @@ export class Browser {
   /** Where requests for the issuer's origin actually go (another process of the same deployment). */
   via?: string;
   lastStatuses: number[] = [];
+  /** How requests are made (e.g. over TLS with a client certificate: see certificate.ts tlsFetch). */
+  fetcher: typeof fetch = fetch;
 
   constructor(private readonly issuer: string, private readonly lang = 'en') {}
 
@@ -34,7 +36,7 @@ export class Browser {
 
   async raw(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
     const cookie = await this.jar.getCookieString(url);
-    const res = await fetch(this.target(url), {
+    const res = await this.fetcher(this.target(url), {
       method: init.method ?? 'GET',
       body: init.body,
       redirect: 'manual',

@@ -70,8 +70,8 @@ describe('a method from a test-only folder, through the list', () => {
 
 describe('installed methods and the level table are checked at start', () => {
   it('refuses a level that names a step no method provides', async () => {
-    const config = testConfig({}, { LEVELS: JSON.stringify([{ acr: 'urn:idp:loa:1', steps: ['identify', 'password'] }, { acr: 'urn:idp:loa:2', steps: ['identify', 'certificate', 'password'] }]) });
-    await expect(createIdp(config)).rejects.toThrow(/level urn:idp:loa:2: no installed method provides the step certificate/);
+    const config = testConfig({}, { LEVELS: JSON.stringify([{ acr: 'urn:idp:loa:1', steps: ['identify', 'password'] }, { acr: 'urn:idp:loa:2', steps: ['identify', 'fingerprint', 'password'] }]) });
+    await expect(createIdp(config)).rejects.toThrow(/level urn:idp:loa:2: no installed method provides the step fingerprint/);
   });
   it('refuses a method whose strings are in one language only', async () => {
     const half = defineMethod({ id: 'half', strings: { it: { 'half.x': 'x' }, en: {} } });
