@@ -1,6 +1,5 @@
 // Builds one IdP process: store, services, steps, provider, and our routes mounted on the provider's
 // Koa app. Cross-cutting concerns are middlewares, in the order listed at the bottom.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -40,6 +39,13 @@ import { Requests } from './requests/requests.ts';
 import { DocumentStore } from './documents/document-store.ts';
 import { companyAdminPlugin } from './companies/admin-pages.ts';
 import { backofficeCompaniesPlugin } from './companies/backoffice-pages.ts';
+import { Assets } from './http/assets.ts';
+import { languagePreference, languageRoutes } from './http/language.ts';
+import { requestContext } from './http/request-context.ts';
+import { renderAccountPage } from './account/page.ts';
+import { progressOf, choseAmongSeveral } from './flow/progress.ts';
+import { unmetLevelRoutes } from './flow/unmet-level.ts';
+import { anotherWayRoutes } from './flow/another-way.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -63,6 +69,7 @@ export interface Idp {
 
 export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<Idp> {
   const log = opts.logger ?? createLogger(config);
+  const assets = new Assets(ROOT, config); // first: a wrong BRAND_LOGO stops the start before anything opens
   const store = opts.store ?? (await openStore(config));
   const clock = opts.clock ?? systemClock;
 
@@ -73,6 +80,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   for (const step of opts.extraSteps ?? []) steps.add(step);
 
   const views = new Views(ROOT, strings, true);
+  views.configure({
+    brandName: config.brand.name,
+    links: { help: config.brand.helpUrl, privacy: config.brand.privacyUrl, contact: config.brand.contactUrl },
+    assets: assets.urls,
+    levels: config.levels.map((l) => l.acr),
+    progress: (flow) => progressOf(flow, steps),
+    anotherWay: choseAmongSeveral,
+  });
   const serverKeys = await loadServerKeys(store.redis, config);
   const services: Services = {
     config, log, clock, redis: store.redis, views, steps,
@@ -99,15 +114,12 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   // The account pages are a client of this IdP; registered on every start (idempotent).
   await saveClient(provider, accountClientMetadata(config.issuer));
   const engine = new Engine(provider, services);
-  const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 
   const router = new Router();
   const form = formBody(config.formLimitBytes);
-  router.get('/assets/style.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('cache-control', 'public, max-age=3600');
-    ctx.body = css;
-  });
+  assets.routes(router);
+  languageRoutes(router, store.redis);
+  router.get('/help', (ctx) => renderAccountPage(ctx, services, 'views/help', undefined));
   router.get('/healthz', async (ctx) => {
     await store.redis.ping();
     ctx.body = { status: 'ok', store: store.embedded ? 'embedded' : 'redis' };
@@ -115,10 +127,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   router.get('/interaction/:uid', (ctx) => engine.show(ctx));
   router.post('/interaction/:uid', form, (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', form, (ctx) => engine.abort(ctx));
+  unmetLevelRoutes(router, provider, services, form);
+  anotherWayRoutes(router, provider, store.redis, form);
   steps.accountPlugins.push(companyAdminPlugin, backofficeCompaniesPlugin);
   accountRoutes(router, services, steps.accountPlugins);
   if (config.demo) demoRoutes(router, services);
 
+  provider.use(requestContext());
+  provider.use(languagePreference());
   provider.use(securityHeaders());
   provider.use(errorPage(views, log));
   provider.use(router.routes());

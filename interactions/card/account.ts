@@ -29,7 +29,7 @@ const plugin: AccountPlugin = {
     const facts = status
       ? [
           { label: 'card.serial', value: status.serial, id: 'card-serial' },
-          { label: 'card.issued', value: new Date(status.issuedAt).toISOString().slice(0, 10), id: 'card-issued' },
+          { label: 'card.issued', value: new Date(status.issuedAt).toISOString(), date: true, id: 'card-issued' },
           { label: 'card.state', value: status.locked ? 'card.state.locked' : 'card.state.active', translate: true, id: 'card-state' },
           ...(s.config.card.singleUseCells ? [{ label: 'card.unused', value: String(status.unused), id: 'card-unused' }] : []),
         ]
@@ -75,7 +75,8 @@ const plugin: AccountPlugin = {
       await s.audit.record({ event: 'card.download', outcome: 'success', subject: found.accountId, ip: ctx.ip, reason: `serial ${rendered.serial}, ${found.size}` });
       ctx.type = 'application/pdf';
       ctx.set('cache-control', 'no-store');
-      ctx.set('content-disposition', `attachment; filename="security-card-${rendered.serial}.pdf"`);
+      // The file's name in the language of the page it was printed from.
+      ctx.set('content-disposition', `attachment; filename="${s.views.strings.t(found.locale, 'card.pdf.filename', { serial: rendered.serial })}"`);
       ctx.body = rendered.pdf;
     });
   },

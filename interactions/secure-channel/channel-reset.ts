@@ -13,6 +13,7 @@ import { checkPublicCsrf, publicCsrf, publicFlowId, safeEqual } from '../../src/
 import { DeliveryError } from '../../src/delivery/message.ts';
 import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.ts';
 import { keys } from '../../src/store/keys.ts';
+import { rememberReturn, signInLink } from '../../src/http/return-link.ts';
 import { maxMegabytes, pageLocale, readDocumentForm, renderPage, type PageData } from './pages.ts';
 
 const fiscalCode = z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' })
@@ -43,7 +44,10 @@ function showMemberCode(ctx: Koa.Context, s: Services, data: PageData = {}, stat
 }
 
 export function channelResetRoutes(router: Router, s: Services, form: Koa.Middleware): void {
-  router.get('/channel-reset', (ctx) => showReset(ctx, s));
+  router.get('/channel-reset', (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
+    showReset(ctx, s);
+  });
 
   router.post('/channel-reset', async (ctx) => {
     let upload;
@@ -66,10 +70,13 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       reason = created.ok ? `channel-reset ${created.request.id}` : 'already pending';
     }
     await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: `C.${fiscal_code}`, ip: ctx.ip });
-    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset' }, 202);
+    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset', links: [await signInLink(ctx, s.redis)] }, 202);
   });
 
-  router.get('/channel-reset/member-code', (ctx) => showMemberCode(ctx, s));
+  router.get('/channel-reset/member-code', (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
+    showMemberCode(ctx, s);
+  });
 
   router.post('/channel-reset/member-code', form, async (ctx) => {
     const body = (ctx.request as unknown as { body: Record<string, unknown> }).body;
@@ -96,6 +103,9 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       }
     }
     await s.audit.record({ event: 'member_code.send', outcome: reason === 'sent' ? 'success' : 'failure', reason, subject: `C.${fiscal_code}`, ip: ctx.ip });
-    renderPage(ctx, s, 'views/message', { title: 'reset.member_code.title', notice: 'reset.member_code.sent_if' });
+    renderPage(ctx, s, 'views/message', {
+      title: 'reset.member_code.title', notice: 'reset.member_code.sent_if',
+      links: [{ href: '/channel-reset', label: 'reset.back' }, { href: '/forgot-password', label: 'forgot.link' }, await signInLink(ctx, s.redis)],
+    });
   });
 }

@@ -10,12 +10,16 @@ import { describeFormError } from '../../src/http/form.ts';
 import { checkPublicCsrf, publicCsrf, publicFlowId } from '../../src/http/public-form.ts';
 import { normaliseOtp, OTP_FORM_FORMAT, sendEvent } from '../../src/otp/otp-feedback.ts';
 import { keys } from '../../src/store/keys.ts';
+import { rememberReturn, signInLink } from '../../src/http/return-link.ts';
 import { memberByCodes } from './channel-reset.ts';
 import { pageLocale, renderPage, type PageData } from './pages.ts';
+import { formatters } from '../../src/http/format.ts';
 
 const TTL_SECONDS = 900;
 
-interface FlowState { stage: 'code' | 'password'; accountId?: string }
+// sentAt: when a code was (said to be) sent, whether or not the data matched, so that the wait before
+// "send a new code" is the same for everyone.
+interface FlowState { stage: 'code' | 'password'; accountId?: string; sentAt?: number }
 
 const identifyForm = z.object({
   fiscal_code: z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' }),
@@ -44,6 +48,12 @@ function show(ctx: Koa.Context, s: Services, id: string, stage: 'identify' | Flo
   renderPage(ctx, s, `interactions/secure-channel/forgot-${stage}`, { csrf: publicCsrf(s, id), policy, ...data }, status);
 }
 
+/** Seconds before a new code may be asked for. */
+function waitOf(s: Services, state: FlowState | undefined): number {
+  if (!state?.sentAt) return 0;
+  return Math.max(0, Math.ceil((state.sentAt + s.config.otp.validitySeconds * 1000 - s.clock.now()) / 1000));
+}
+
 async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowState): Promise<void> {
   if (!state.accountId) return;
   const channel = await s.secureChannels.get(state.accountId);
@@ -54,9 +64,10 @@ async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowSt
 
 export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Middleware): void {
   router.get('/forgot-password', async (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
     const id = publicFlowId(ctx);
     const state = await load(s, id);
-    show(ctx, s, id, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if' } : {});
+    show(ctx, s, id, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if', wait: waitOf(s, state) } : {});
   });
 
   router.post('/forgot-password', form, async (ctx) => {
@@ -78,27 +89,31 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       const member = parsed.data.member_code.trim().toUpperCase();
       const found = await memberByCodes(s, fiscal, member);
       const channel = found.account ? await s.secureChannels.get(found.account.id) : undefined;
-      const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined };
+      const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined, sentAt: s.clock.now() };
       await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: `C.${fiscal}`, ip: ctx.ip });
       await save(s, id, next);
       await sendCode(s, ctx, id, next);
-      return show(ctx, s, id, 'code', { notice: 'forgot.code_sent_if' });
+      return show(ctx, s, id, 'code', { notice: 'forgot.code_sent_if', wait: waitOf(s, next) });
     }
 
     if (state.stage === 'code') {
       const parsed = codeForm.safeParse(body);
-      if (!parsed.success) return show(ctx, s, id, 'code', { error: 'form.invalid', errorParams: { field: 'otp' } }, 400);
+      const wait = waitOf(s, state);
+      if (!parsed.success) return show(ctx, s, id, 'code', { error: 'form.invalid', errorParams: { field: 'otp' }, wait }, 400);
       if (parsed.data.resend) {
-        await sendCode(s, ctx, id, state);
-        return show(ctx, s, id, 'code', { notice: 'forgot.resent_if' });
+        if (wait > 0) return show(ctx, s, id, 'code', { notice: 'forgot.wait', noticeParams: { time: formatters(pageLocale(ctx)).duration(wait) }, wait }, 429);
+        const again = { ...state, sentAt: s.clock.now() };
+        await save(s, id, again);
+        await sendCode(s, ctx, id, again);
+        return show(ctx, s, id, 'code', { notice: 'forgot.resent_if', wait: waitOf(s, again) });
       }
       const code = normaliseOtp(parsed.data.otp);
-      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, id, 'code', { error: 'otp.format' }, 400);
+      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, id, 'code', { error: 'otp.format', wait }, 400);
       // Wrong entries count toward the lockout, but a locked password does not stop the reset.
       const result = state.accountId ? await s.otp.check(state.accountId, 'reset', code, 'personal', false) : undefined;
       if (!result?.ok) {
         await s.audit.record({ event: 'password.reset.otp', outcome: 'failure', reason: result ? result.reason : 'no account', subject: state.accountId, ip: ctx.ip });
-        return show(ctx, s, id, 'code', { error: 'forgot.wrong_code' }, 401);
+        return show(ctx, s, id, 'code', { error: 'forgot.wrong_code', wait }, 401);
       }
       await save(s, id, { stage: 'password', accountId: state.accountId });
       return show(ctx, s, id, 'password');
@@ -117,6 +132,6 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
     await s.passwords.set(state.accountId!, 'personal', new_password, { mustChange: false });
     await s.redis.del(keys.publicFlow(id));
     await s.audit.record({ event: 'password.reset', outcome: 'success', reason: 'personal', subject: state.accountId, ip: ctx.ip });
-    renderPage(ctx, s, 'views/message', { title: 'forgot.done.title', notice: 'forgot.done' });
+    renderPage(ctx, s, 'views/message', { title: 'forgot.done.title', notice: 'forgot.done', links: [await signInLink(ctx, s.redis)] });
   });
 }

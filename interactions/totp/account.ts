@@ -19,9 +19,9 @@ async function setupPage(ctx: Koa.Context, s: Services, session: AccountSession,
   const devices = totpOf(s);
   const secret = await devices.pendingSecret(session.account.id);
   const uri = devices.uri(session.account, secret);
-  const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 200 });
   const existing = await devices.status(session.account.id);
-  accountPage(ctx, s, 'interactions/totp/account-setup', session, { uri, qr, replaces: !!existing, ...extra }, status);
+  accountPage(ctx, s, 'interactions/totp/account-setup', session, { uri, secret, qr, replaces: !!existing, ...extra }, status);
 }
 
 const plugin: AccountPlugin = {
@@ -33,7 +33,7 @@ const plugin: AccountPlugin = {
     return {
       id: 'totp', title: 'method.totp',
       facts: [
-        { label: 'totp.since', value: new Date(status.createdAt).toISOString().slice(0, 10), id: 'totp-since' },
+        { label: 'totp.since', value: new Date(status.createdAt).toISOString(), date: true, id: 'totp-since' },
         { label: 'totp.state', value: status.locked ? 'totp.state.locked' : 'totp.state.active', translate: true, id: 'totp-state' },
       ],
       actions: [

@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { chooseLocale } from '../http/i18n.ts';
+import { noteErrorField } from '../http/request-context.ts';
 import type { AccountSession } from './session.ts';
 
 export interface PageMessages {
@@ -38,6 +39,7 @@ export function showPage(ctx: Koa.Context, s: Services, session: AccountSession 
   const locale = pageLocale(ctx);
   const t = (key: string, params?: Record<string, string | number>) => s.views.strings.t(locale, key, params);
   const error = m.error ? t(m.error, m.errorParams) : undefined;
+  if (error && typeof m.errorParams?.field === 'string') noteErrorField(m.errorParams.field);
   renderAccountPage(ctx, s, view, session, {
     ...data,
     error: error && m.errorField ? `${t(m.errorField)}: ${error}` : error,

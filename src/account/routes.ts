@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type { Services } from '../services.ts';
 import { keys } from '../store/keys.ts';
-import { renderAccountPage } from './page.ts';
+import { renderAccountPage, showPage } from './page.ts';
 import type { AccountPlugin } from './plugin.ts';
 import { requireAccount } from './session.ts';
 import { credentialsPlugin } from './credentials.ts';
@@ -22,7 +22,9 @@ export function accountRoutes(router: Router, s: Services, methodPlugins: Accoun
     const back = state ? await s.redis.getdel(keys.accountReturn(state)) : null;
     if (!back) return ctx.throw(400, 'error.session_not_found');
     if (ctx.query.error) {
-      renderAccountPage(ctx, s, 'views/message', undefined, { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, 403);
+      // Said in words (the protocol's error_description is for developers), with the way back.
+      const reason = ctx.query.error === 'unmet_authentication_requirements' ? 'account.not_signed_in.level' : ctx.query.error === 'access_denied' ? 'account.not_signed_in.cancelled' : 'account.not_signed_in.other';
+      showPage(ctx, s, undefined, 'views/message', { title: 'account.not_signed_in.title', links: [{ href: '/account', label: 'account.back' }] }, { error: reason, status: 403 });
       return;
     }
     ctx.redirect(back);

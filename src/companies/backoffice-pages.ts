@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import type { AccountPlugin } from '../account/plugin.ts';
 import { checkAccountCsrf, requireRole, type AccountSession } from '../account/session.ts';
 import { postedForm, showPage, type PageMessages } from '../account/page.ts';
+import { confirmed, confirmPage } from '../account/confirm.ts';
 import { describeFormError, field, formBody } from '../http/form.ts';
 import { adminId, Companies, CompanyError, operatorId } from './companies.ts';
 import { credentialStatus } from './credential-status.ts';
@@ -95,6 +96,15 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     if (!session) return;
     const p = parse(ctx, session, emptyForm);
     if ('m' in p) return showCompany(ctx, session, p.m);
+    if (!confirmed(ctx)) {
+      const company = await companies.get(String(ctx.params.code));
+      if (!company) return ctx.throw(404, 'error.not_found');
+      return confirmPage(ctx, s, session, {
+        title: 'confirm.admin_password.title', what: ['confirm.admin_password.what', 'confirm.admin_password.old', 'confirm.admin_password.once'],
+        submit: 'confirm.admin_password.submit', params: { code: company.code, name: company.name },
+        action: `/backoffice/companies/${company.code}/admin-password`, back: `/backoffice/companies/${company.code}`,
+      });
+    }
     try {
       const password = await reissueAdminPassword(s, String(ctx.params.code), actor(ctx, session));
       showPage(ctx, s, session, 'views/backoffice/issued', { company: await companies.get(String(ctx.params.code)), password, what: 'backoffice.issued.admin' });

@@ -11,6 +11,7 @@ import { chooseLocale } from '../http/i18n.ts';
 import { describeFormError } from '../http/form.ts';
 import { dropFlow, loadFlow, saveFlow } from './state.ts';
 import type { FlowState, Page, RequiredActionRequest, Step, StepContext, StepResult } from './step.ts';
+import { unmetLevelPage } from './unmet-level.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Current =
@@ -246,7 +247,7 @@ export class Engine {
     if (cur.kind === 'choose') return this.renderChoose(ctx, flow, cur.options);
     if (cur.kind === 'none') {
       await this.audit(ctx, details, flow, { event: 'login.method', outcome: 'failure', reason: `no ${cur.reason} configured`, subject: flow.identified?.accountId });
-      return this.renderPage(ctx, flow, { view: 'views/message', data: { title: 'error.no_method.title' }, error: 'error.no_method', status: 403 });
+      return this.renderPage(ctx, flow, await unmetLevelPage(sctx, cur.reason));
     }
     sctx.args = cur.args;
     const rendered = await cur.step.render(sctx);

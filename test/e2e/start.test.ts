@@ -49,8 +49,18 @@ describe('npm start with no configuration', () => {
 
   it('serves pages with a strict content security policy and no inline script', async () => {
     const res = await fetch(`${server.url}/demo`);
-    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
-    expect(await res.text()).not.toMatch(/<script/i);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'self';/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    const html = await res.text();
+    // One script, from this server's /assets/, and nothing inline.
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.length).toBe(1);
+    expect(scripts[0]![1]).toMatch(/src="\/assets\/app\.js\?v=[\w-]+"/);
+    expect(scripts[0]![2]!.trim()).toBe('');
+    expect(html).not.toMatch(/\son[a-z]+=|style=|javascript:/i);
+    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
   });
 });
 
