@@ -19,7 +19,7 @@ export function holderOf(account: { givenName?: string; familyName?: string; fis
 export async function renderCard(s: Services, accountId: string, card: Card, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
   const account = await s.accounts.findById(accountId);
   if (!account) return undefined;
-  const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p));
+  const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p), locale);
   return { pdf, serial: card.serial };
 }
 
