@@ -38,7 +38,7 @@ export async function requireCompanyAdmin(ctx: Koa.Context, s: Services): Promis
 const actorOf = (ctx: Koa.Context, a: Admin) => ({ id: a.session.account.id, ip: ctx.ip });
 
 function failure(err: unknown): { error: string; errorParams: Record<string, string | number>; errorField?: string } {
-  if (err instanceof CompanyError) return { error: err.key, errorParams: err.params, errorField: err.params.field ? `company.field.${err.params.field}` : undefined };
+  if (err instanceof CompanyError) return { error: err.key, errorParams: { ...err.params, ...(err.field ? { field: err.field } : {}) }, errorField: err.params.field ? `company.field.${err.params.field}` : undefined };
   throw err;
 }
 

@@ -41,7 +41,7 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     return { m: { error: key, errorParams: params } };
   }
   const failure = (err: unknown): PageMessages => {
-    if (err instanceof CompanyError) return { error: err.key, errorParams: err.params, status: err.key === 'company.exists' ? 409 : err.key === 'company.unknown' ? 404 : 400 };
+    if (err instanceof CompanyError) return { error: err.key, errorParams: { ...err.params, ...(err.field ? { field: err.field } : {}) }, status: err.key === 'company.exists' ? 409 : err.key === 'company.unknown' ? 404 : 400 };
     throw err;
   };
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { saveClient } from '../../src/store/oidc-adapter.ts';
+import { keys } from '../../src/store/keys.ts';
 import { demoClientMetadata } from '../../src/demo/demo-rp.ts';
 import type { Card } from '../../interactions/card/cards.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
@@ -195,6 +196,22 @@ for (const lang of ['it', 'en'] as const) {
       expect(await p.page.getAttribute('#new_password_confirm', 'aria-invalid')).toBe('true');
       await signIn(p.page, { new_password: 'Nuova-Pass-1', new_password_confirm: 'Nuova-Pass-1' });
       expect((await atClient(p.page)).get('code')).toBeTruthy();
+      await p.context.close();
+      expect(p.found).toEqual([]);
+    });
+
+    it('a notice before leaving: the password expires soon', async () => {
+      const p = await person();
+      const credential = keys.credential(`O.${ACME}.MARIO`, 'operator');
+      const expires = await t.idp.services.redis.hget(credential, 'expiresAt');
+      await t.idp.services.redis.hset(credential, 'expiresAt', String(Date.now() + 3 * 86_400_000));
+      await p.page.goto(authorize(t.issuer, 'web', client.callback));
+      await signIn(p.page, { company_code: ACME, operator_code: 'MARIO', password: 'Op3rat0r' });
+      await p.check('password-expiring');
+      expect(await p.page.textContent('[role=status]')).toMatch(/3/);
+      await submit(p.page);
+      expect((await atClient(p.page)).get('code')).toBeTruthy();
+      await t.idp.services.redis.hset(credential, 'expiresAt', expires ?? '0');
       await p.context.close();
       expect(p.found).toEqual([]);
     });
@@ -422,6 +439,11 @@ for (const lang of ['it', 'en'] as const) {
 
     it('error pages, and the demo application with the levels in words', async () => {
       const p = await person();
+      await p.page.goto(authorize(t.issuer, 'web', client.callback));
+      await p.page.locator('input[name=csrf]').evaluate((e) => { (e as HTMLInputElement).value = 'stale'; });
+      await signIn(p.page, MARIO);
+      await p.check('error-form-expired');
+      expect(await p.page.locator('main a[href="/account"]').count()).toBe(1);
       await p.page.goto(`${t.issuer}/nowhere`);
       await p.check('error-not-found');
       await p.page.goto(`${t.issuer}/interaction/expired`);

@@ -1,4 +1,5 @@
 // `npm start` as a newcomer runs it: embedded store said first, demo data, the /demo relying party.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,16 @@ describe('npm start with no configuration', () => {
     expect(scripts[0]![2]!.trim()).toBe('');
     expect(html).not.toMatch(/\son[a-z]+=|style=|javascript:/i);
     expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+  });
+});
+
+describe('the command line without REDIS_URL', () => {
+  it('says that it needs the Redis the servers use, and how to run one', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'company', 'list'], { env: { ...process.env, REDIS_URL: '' }, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/REDIS_URL is unset/);
+    expect(run.stderr).toMatch(/embedded store inside its own process/);
+    expect(run.stderr).toContain('REDIS_URL=redis://127.0.0.1:6379 npm start');
   });
 });
 
