@@ -1,9 +1,7 @@
 // Builds one IdP process: store, services, steps, provider, and our routes mounted on the provider's
 // Koa app. Cross-cutting concerns are middlewares, in the order listed at the bottom.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
@@ -52,6 +50,14 @@ import { closeGracefully } from './http/shutdown.ts';
 import Koa from 'koa';
 import { Metrics, metricsRoute } from './metrics.ts';
 import { requestContext } from './http/request-context.ts';
+import { pageContext } from './http/page-context.ts';
+import { Assets } from './http/assets.ts';
+import { languagePreference } from './http/language.ts';
+import { languageRoutes } from './flow/language-switch.ts';
+import { render } from './http/render.ts';
+import { progressOf, choseAmongSeveral } from './flow/progress.ts';
+import { unmetLevelRoutes } from './flow/unmet-level.ts';
+import { anotherWayRoutes } from './flow/another-way.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -81,6 +87,7 @@ export interface Idp {
 
 export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<Idp> {
   const log = opts.logger ?? createLogger(config);
+  const assets = new Assets(ROOT, config); // first: a wrong BRAND_LOGO stops the start before anything opens
   const store = opts.store ?? (await openStore(config));
   const clock = opts.clock ?? systemClock;
 
@@ -101,6 +108,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
 
   const metrics = new Metrics();
   const views = new Views(ROOT, strings, true);
+  views.configure({
+    brandName: config.brand.name,
+    links: { help: config.brand.helpUrl, privacy: config.brand.privacyUrl, contact: config.brand.contactUrl },
+    assets: assets.urls,
+    levels: config.levels.map((l) => l.acr),
+    progress: (flow) => progressOf(flow, steps),
+    anotherWay: choseAmongSeveral,
+  });
   const serverKeys = await loadServerKeys(store.redis, config).catch(async (err: unknown) => {
     if (!opts.store) await store.close();
     throw err;
@@ -142,14 +157,11 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   // The account pages accept every installed second factor, opt-in ones included.
   await saveClient(provider, { ...accountClientMetadata(config.issuer), accepted_methods: steps.ofSlot('second-factor').map((step) => step.id) });
   const engine = new Engine(provider, services);
-  const css = readFileSync(path.join(ROOT, 'views', 'assets', 'style.css'));
 
   const router = new Router();
-  router.get('/assets/style.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('cache-control', 'public, max-age=3600');
-    ctx.body = css;
-  });
+  assets.routes(router);
+  languageRoutes(router, store.redis);
+  router.get('/help', (ctx) => render(ctx, services, 'views/help'));
   const lifecycle: Lifecycle = { draining: false };
   healthRoutes(router, store.redis, config, store.embedded, lifecycle);
   // /metrics on PORT, or only on METRICS_PORT (its own little server, started by listen()).
@@ -160,6 +172,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   router.get('/callback/:step', (ctx) => callbackEntry(ctx, services));
   router.post('/interaction/:uid', ...formPost(services, { json: true }), limitLogin(services.limits, store.redis), (ctx) => engine.submit(ctx));
   router.post('/interaction/:uid/abort', ...formPost(services), (ctx) => engine.abort(ctx));
+  unmetLevelRoutes(router, provider, services, formPost(services));
+  anotherWayRoutes(router, provider, store.redis, formPost(services));
   router.use(['/account/password/:kind', '/account/totp/setup', '/account/totp/sync'], limitByAddress(services.limits));
   // The self-service area (the methods' pages, company administration) and the one back office.
   const pagePlugins = [...installed.accountPlugins, companyAdminPlugin, backofficeCompaniesPlugin];
@@ -170,6 +184,8 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
 
   provider.use(metrics.httpMiddleware());
   provider.use(requestContext(log, config.trustProxy));
+  provider.use(pageContext());
+  provider.use(languagePreference());
   provider.use(securityHeaders(config.hstsMaxAge));
   provider.use(oauthUnavailable());
   // A method's middleware sees the request as it came (e.g. the TLS client certificate).

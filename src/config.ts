@@ -27,6 +27,20 @@ const level = z.object({
 });
 export type LevelConfig = z.infer<typeof level>;
 
+/** WCAG contrast ratio of two #rrggbb colours. */
+export function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+const INK = '#1b2733';
+const hex = z.string().regex(/^#[0-9a-fA-F]{6}$/, { error: 'a colour as #rrggbb' }).transform((v) => v.toLowerCase());
+// A link in the footer: a web address, mailto:/tel:, or a path on this server.
+const footerLink = z.string().regex(/^(https?:\/\/[^\s"<>]+|mailto:[^\s"<>]+|tel:\+?[0-9 ]+|\/(?!\/)[^\s"<>]*)$/, { error: 'an https:// or http:// address, mailto:, tel:, or a path starting with /' });
+
 function isJsonObject(raw: string): boolean {
   try {
     const v: unknown = JSON.parse(raw);
@@ -130,6 +144,16 @@ const schema = z.object({
   treasuryFunctions: z.array(z.string().regex(/^[a-z0-9_-]{1,50}$/, { error: 'function ids: lower-case letters, digits, _ or -' })).min(1),
   // Each installed method's own settings, validated by its schema (see src/settings.ts).
   methods: z.record(z.string(), z.unknown()),
+  // What the customer sees: the bank's name, logo, colours and footer links (see views/assets/style.css).
+  brand: z.object({
+    name: z.string().trim().min(1).max(80).optional(), // unset: "Accesso sicuro" / "Secure sign-in"
+    logo: z.string().min(1).optional(),               // unset: the built-in mark
+    primaryColor: hex.refine((c) => contrast(c, '#ffffff') >= 4.5, { error: 'needs a contrast of at least 4.5:1 with white (white text on buttons, links on white)' }),
+    backgroundColor: hex.refine((c) => contrast(c, INK) >= 7, { error: 'needs a contrast of at least 7:1 with the text colour #1b2733 (a light colour)' }),
+    helpUrl: footerLink,
+    privacyUrl: footerLink.optional(),
+    contactUrl: footerLink.optional(),
+  }),
 });
 export type Config = z.infer<typeof schema>;
 
@@ -202,6 +226,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   strongAcr: 'urn:idp:loa:2',
   idTokenAlg: 'RS256',
   treasuryFunctions: ['balance', 'statements', 'payments', 'transfers', 'f24', 'payroll', 'collections'],
+  brand: { primaryColor: '#0b5394', backgroundColor: '#eef2f6', helpUrl: '/help' },
 };
 
 // false/0: no proxy; true: one; a number: that many proxies, each adding one X-Forwarded-For entry.
@@ -280,6 +305,13 @@ export const SETTINGS: Setting[] = [
   { env: 'ID_TOKEN_ALG', path: 'idTokenAlg', parse: str, doc: 'ID token signature for clients that register none: RS256 (the OpenID default) or ES256 (about 1 ms less CPU per token; the generated keys have both)' },
   { env: 'BACKOFFICE_ACR', path: 'backofficeAcr', parse: str, doc: 'level the back-office pages (companies, member requests) require (default urn:idp:loa:2)' },
   { env: 'STRONG_ACR', path: 'strongAcr', parse: str, doc: 'level the pages that change credentials require: printing a card, setting up the app, deleting mobile credentials (default urn:idp:loa:2)' },
+  { env: 'BRAND_NAME', path: 'brand.name', parse: str, doc: 'the bank\'s name in every page\'s header, title and footer (default: Accesso sicuro, Secure sign-in in English)' },
+  { env: 'BRAND_LOGO', path: 'brand.logo', parse: str, doc: 'an SVG or PNG file (at most 256 KiB) shown in the header and served from this server at /assets/logo (default: a built-in shield mark)' },
+  { env: 'BRAND_PRIMARY_COLOR', path: 'brand.primaryColor', parse: str, doc: 'buttons, links and the header line, as #rrggbb with at least 4.5:1 contrast with white (default #0b5394; CSS variable --brand-primary)' },
+  { env: 'BRAND_BACKGROUND_COLOR', path: 'brand.backgroundColor', parse: str, doc: 'the page background around the form, as a light #rrggbb (default #eef2f6; CSS variable --brand-background)' },
+  { env: 'BRAND_HELP_URL', path: 'brand.helpUrl', parse: str, doc: 'the footer\'s "Help" link (default /help, a page of this server on signing in and recovering access)' },
+  { env: 'BRAND_PRIVACY_URL', path: 'brand.privacyUrl', parse: str, doc: 'the footer\'s "Privacy" link (unset: not shown)' },
+  { env: 'BRAND_CONTACT_URL', path: 'brand.contactUrl', parse: str, doc: 'the footer\'s "Contact us" link: a web page, mailto: or tel: (unset: not shown)' },
   { env: 'TREASURY_FUNCTIONS', path: 'treasuryFunctions', parse: list, doc: 'functions a telematic account can enable (default balance,statements,payments,transfers,f24,payroll,collections)' },
 ];
 

@@ -97,10 +97,11 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
       };
     },
     extraClientMetadata: {
-      properties: ['first_party', 'accepted_methods', ...TOKEN_POLICY_METADATA],
+      properties: ['first_party', 'accepted_methods', 'accept_lower_acr', ...TOKEN_POLICY_METADATA],
       validator(_ctx, key, value) {
         validateTokenPolicyMetadata(key, value);
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new Error('first_party must be a boolean');
+        if (key === 'accept_lower_acr' && value !== undefined && typeof value !== 'boolean') throw new Error('accept_lower_acr must be a boolean');
         if (key === 'accepted_methods' && value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
           throw new Error('accepted_methods must be an array of strings');
         }
@@ -141,10 +142,10 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          page(ctx as KoaContextWithOIDC, 'views/logout', { form, host: ctx.host });
+          page(ctx as KoaContextWithOIDC, 'views/logout', { form, client: ctx.oidc.client?.clientName });
         },
         async postLogoutSuccessSource(ctx) {
-          page(ctx as KoaContextWithOIDC, 'views/logout-done', { client: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+          page(ctx as KoaContextWithOIDC, 'views/logout-done', { client: ctx.oidc.client?.clientName });
         },
       },
     },

@@ -20,7 +20,7 @@ export function holderOf(account: { givenName?: string; familyName?: string; fis
 export async function renderCard(s: Services, accountId: string, card: Card, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
   const account = await s.accounts.findById(accountId);
   if (!account) return undefined;
-  const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p));
+  const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p), locale);
   return { pdf, serial: card.serial };
 }
 
@@ -30,7 +30,7 @@ export const cardAccount: AccountPlugin = {
     const facts = status
       ? [
           { label: 'card.serial', value: status.serial, id: 'card-serial' },
-          { label: 'card.issued', value: new Date(status.issuedAt).toISOString().slice(0, 10), id: 'card-issued' },
+          { label: 'card.issued', value: new Date(status.issuedAt).toISOString(), date: true, id: 'card-issued' },
           { label: 'card.state', value: status.locked ? 'card.state.locked' : 'card.state.active', translate: true, id: 'card-state' },
           ...(cardSettings.of(s.config).singleUseCells ? [{ label: 'card.unused', value: String(status.unused), id: 'card-unused' }] : []),
         ]
@@ -77,7 +77,8 @@ export const cardAccount: AccountPlugin = {
       await s.audit.record({ event: 'card.download', outcome: 'success', subject: found.accountId, ip: ctx.ip, reason: `serial ${rendered.serial}, ${found.size}` });
       ctx.type = 'application/pdf';
       ctx.set('cache-control', 'no-store');
-      ctx.set('content-disposition', `attachment; filename="security-card-${rendered.serial}.pdf"`);
+      // The file's name in the language of the page it was printed from.
+      ctx.set('content-disposition', `attachment; filename="${s.views.strings.t(found.locale, 'card.pdf.filename', { serial: rendered.serial })}"`);
       ctx.body = rendered.pdf;
     });
   },

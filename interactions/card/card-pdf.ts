@@ -3,6 +3,7 @@
 import PDFDocument from 'pdfkit';
 import type { Card, CardSize } from './cards.ts';
 import { COLUMNS, ROWS } from './cards.ts';
+import { formatters } from '../../src/http/format.ts';
 
 export interface Holder { name: string; id: string }
 type T = (key: string, params?: Record<string, string | number>) => string;
@@ -27,7 +28,8 @@ const LAYOUTS: Record<CardSize, Layout> = {
   large: { page: [841.89, 595.28], margin: 40, cellW: 76, cellH: 62, title: 22, text: 12, number: 11, value: 28, instructionsOnBack: false },
 };
 
-export function cardPdf(card: Card, holder: Holder, size: CardSize, t: T): Promise<Buffer> {
+/** The card's PDF; t translates its words, locale writes its date (29/11/2026). */
+export function cardPdf(card: Card, holder: Holder, size: CardSize, t: T, locale = 'it'): Promise<Buffer> {
   const l = LAYOUTS[size];
   const doc = new PDFDocument({
     size: l.page, margin: l.margin,
@@ -40,7 +42,7 @@ export function cardPdf(card: Card, holder: Holder, size: CardSize, t: T): Promi
     doc.on('error', reject);
   });
 
-  const issued = new Date(card.issuedAt).toISOString().slice(0, 10);
+  const issued = formatters(locale).date(card.issuedAt);
   const width = l.cellW * COLUMNS;
   const left = (l.page[0] - width) / 2;
   doc.font('Helvetica-Bold').fontSize(l.title).text(t('card.pdf.title'), left, l.margin, { width, lineBreak: false });

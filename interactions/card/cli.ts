@@ -45,7 +45,7 @@ export const cardCommand = defineCommand({
     const account = (await s.accounts.findById(id))!;
     const old = await cards.status(id);
     const card = cards.generate();
-    const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(lang, k, p));
+    const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(lang, k, p), lang);
     try {
       writeFileSync(out, pdf, { mode: 0o600 });
     } catch (err) {

@@ -34,7 +34,7 @@ async function page(ctx: Koa.Context, s: Services, session: AccountSession, kind
   const now = s.clock.now();
   const daysLeft = cred && cred.expiresAt > 0 ? Math.max(0, Math.ceil((cred.expiresAt - now) / DAY_MS)) : undefined;
   showPage(ctx, s, session, 'interactions/change-password/self-service', {
-    kind, policy, mustChange: !!cred?.mustChange, daysLeft, expiringSoon: daysLeft !== undefined && daysLeft <= s.config.expiryWarningDays,
+    kind, policy, mustChange: !!cred?.mustChange, daysLeft, expiresAt: cred?.expiresAt, expiringSoon: daysLeft !== undefined && daysLeft <= s.config.expiryWarningDays,
   }, m);
 }
 
@@ -83,7 +83,7 @@ export const changePasswordAccount: AccountPlugin = {
       const problem = checkNewPassword(f.new_password, f.new_password_confirm, policy);
       if (problem) {
         await audit('failure', problem === 'change_password.mismatch' ? 'mismatch' : problem);
-        return page(ctx, s, session, kind, { error: problem, errorParams: params }, cred);
+        return page(ctx, s, session, kind, { error: problem, errorParams: { ...params, field: problem === 'change_password.mismatch' ? 'new_password_confirm' : 'new_password' } }, cred);
       }
       const result = await s.passwords.verify(id, kind, f.password);
       if (!result.ok) {
@@ -92,13 +92,13 @@ export const changePasswordAccount: AccountPlugin = {
         const locked = result.reason === 'locked' || result.reason === 'locked_now';
         return page(ctx, s, session, kind, {
           error: locked ? `self_password.locked.${kind}` : 'self_password.wrong',
-          errorParams: { left: Math.max(0, policy.maxFailures - result.failures) },
+          errorParams: { left: Math.max(0, policy.maxFailures - result.failures), field: 'password' },
           status: locked ? 403 : 401,
         });
       }
       if (await s.passwords.matches(result.credential.hash, f.new_password)) {
         await audit('failure', 'same');
-        return page(ctx, s, session, kind, { error: 'change_password.same' });
+        return page(ctx, s, session, kind, { error: 'change_password.same', errorParams: { field: 'new_password' } });
       }
       await s.passwords.set(id, kind, f.new_password, { mustChange: false });
       await audit('success', 'changed');

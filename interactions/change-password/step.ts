@@ -33,7 +33,9 @@ export const changePasswordStep = defineStep({
     const reject = async (error: string, reason: string) => {
       await ctx.audit({ event: 'password.change', outcome: 'failure', reason, subject: account.id });
       const errorParams = { min: policy.minLength, max: policy.maxLength };
-      return { type: 'challenge' as const, page: { ...(await this.render(ctx)), error, errorParams } };
+      const page = await this.render(ctx);
+      const errorField = error === 'change_password.mismatch' ? 'new_password_confirm' : 'new_password';
+      return { type: 'challenge' as const, page: { ...page, data: { ...page.data, errorField }, error, errorParams } };
     };
     const problem = checkNewPassword(f.new_password, f.new_password_confirm, policy);
     if (problem) return reject(problem, problem === 'change_password.mismatch' ? 'mismatch' : problem);

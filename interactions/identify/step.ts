@@ -45,7 +45,10 @@ export const identifyStep = defineStep({
   form,
   async render(ctx) {
     const hint = (ctx.details.params as Record<string, unknown>).login_hint;
-    return { view: 'interactions/identify/page', data: { login_hint: typeof hint === 'string' ? hint : '' } };
+    // The next step's fields on this same page (user and password together), also when the page
+    // comes back after a format error.
+    const nextFields = ctx.services.steps.get(ctx.flow.chain[ctx.flow.index + 1] ?? '')?.fieldsView;
+    return { view: 'interactions/identify/page', data: { login_hint: typeof hint === 'string' ? hint : '', nextFields } };
   },
   async action(ctx, name) {
     const id = accountIdFor(name);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineStep } from '../../src/flow/step.ts';
 import { loginPasswordKind } from '../../src/accounts/accounts.ts';
 import { maskContact } from '../../src/delivery/mask.ts';
-import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, sendEvent, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
+import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, sendEvent, waitFor, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
 
 const form = z.object({
   otp: z.string({ error: 'form.invalid' }).max(32, { error: 'form.too_long' }).optional(),
@@ -15,7 +15,7 @@ const form = z.object({
 function page(channel: { channel: 'email' | 'sms'; to: string } | undefined, feedback: OtpFeedback = {}) {
   return {
     view: 'interactions/otp/page',
-    data: { to: channel ? maskContact(channel.channel, channel.to) : '', channel: channel?.channel ?? 'email' },
+    data: { to: channel ? maskContact(channel.channel, channel.to) : '', channel: channel?.channel ?? 'email', wait: feedback.wait },
     ...feedback,
   };
 }
@@ -48,12 +48,12 @@ export const otpStep = defineStep({
       return { type: 'challenge', page: page(channel, { ...feedback, status: feedback.status ?? 200 }) };
     }
     const code = normaliseOtp(f.otp);
-    if (!OTP_FORM_FORMAT.test(code)) return { type: 'challenge', page: page(channel, { error: 'otp.format' }) };
+    if (!OTP_FORM_FORMAT.test(code)) return { type: 'challenge', page: page(channel, { error: 'otp.format', wait: await waitFor(ctx.services, account.id, 'login') }) };
     const result = await ctx.services.otp.check(account.id, 'login', code, loginPasswordKind(account.type));
     if (!result.ok) {
       await ctx.audit({ event: 'login.otp', outcome: 'failure', reason: result.reason });
       if (result.lockedNow) await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: loginPasswordKind(account.type) });
-      return { type: 'failure', page: page(channel, checkFeedback(result)) };
+      return { type: 'failure', page: page(channel, { ...checkFeedback(result), wait: await waitFor(ctx.services, account.id, 'login') }) };
     }
     await ctx.audit({ event: 'login.otp', outcome: 'success', reason: channel.channel });
     // RFC 8176: "sms" says how the code travelled.

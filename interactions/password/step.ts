@@ -31,7 +31,7 @@ export const passwordStep = defineStep({
       await ctx.audit({ event: 'login.password', outcome: 'failure', reason: result.reason });
       if (result.reason === 'locked_now') await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: kind });
       const page = await this.render(ctx);
-      return { type: 'failure', page: { ...page, error: 'password.rejected' } };
+      return { type: 'failure', page: { ...page, error: 'password.rejected', errorParams: { max: ctx.services.config.passwords[kind].maxFailures } } };
     }
     await ctx.audit({ event: 'login.password', outcome: 'success', reason: result.changeRequired });
     const requiredActions = result.changeRequired

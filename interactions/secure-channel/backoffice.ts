@@ -12,6 +12,7 @@ import { EXTENSION } from '../../src/documents/sniff.ts';
 import { REQUEST_ID, type BackofficeRequest } from '../../src/requests/requests.ts';
 import { approveRequest, rejectRequest } from '../../src/requests/review.ts';
 import { pageLocale, renderPage, type PageData } from './pages.ts';
+import { formatters } from '../../src/http/format.ts';
 
 const decisionForm = z.object({
   csrf: z.string(),
@@ -20,11 +21,11 @@ const decisionForm = z.object({
 });
 
 function row(s: Services, r: BackofficeRequest, locale: string) {
-  const iso = (ms?: number) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '');
+  const iso = (ms?: number) => (ms ? formatters(locale).dateTime(ms) : '');
   return {
-    id: r.id, kind: s.views.strings.t(locale, `request.kind.${r.kind}`), member: displayOf(r.accountId), status: r.status,
+    id: r.id, kindId: r.kind, kind: s.views.strings.t(locale, `request.kind.${r.kind}`), member: displayOf(r.accountId), status: r.status,
     created: iso(r.createdAt), decided: iso(r.decidedAt), decidedBy: r.decidedBy ?? '', note: r.note ?? '',
-    change: r.kind === 'contact-change' ? `${r.channel === 'sms' ? 'SMS' : 'Email'}: ${r.value ?? ''}` : '',
+    change: r.kind === 'contact-change' ? `${s.views.strings.t(locale, `secure_channel.channel.${r.channel === 'sms' ? 'sms' : 'email'}`)}: ${r.value ?? ''}` : '',
     document: r.document ? `${r.document.type}, ${Math.ceil(r.document.size / 1024)} KiB` : '',
   };
 }

@@ -15,6 +15,7 @@ import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.t
 import { keys } from '../../src/store/keys.ts';
 import { takeAttempt } from '../../src/http/rate-limit.ts';
 import { atFloor } from '../../src/http/timing-floor.ts';
+import { rememberReturn, signInLink } from '../../src/http/return-link.ts';
 import { maxMegabytes, pageLocale, readDocumentForm, renderPage, type PageData } from './pages.ts';
 
 const fiscalCode = z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' })
@@ -45,7 +46,10 @@ function showMemberCode(ctx: Koa.Context, s: Services, data: PageData = {}, stat
 }
 
 export function channelResetRoutes(router: Router, s: Services, form: Koa.Middleware[]): void {
-  router.get('/channel-reset', (ctx) => showReset(ctx, s));
+  router.get('/channel-reset', (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
+    showReset(ctx, s);
+  });
 
   router.post('/channel-reset', async (ctx) => {
     let upload;
@@ -72,10 +76,13 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       }
       await s.audit.record({ event: 'request.create', outcome: found.account && !reason?.startsWith('already') ? 'success' : 'failure', reason, subject: citizenId(fiscal_code), ip: ctx.ip });
     });
-    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset' }, 202);
+    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_reset', links: [await signInLink(ctx, s.redis)] }, 202);
   });
 
-  router.get('/channel-reset/member-code', (ctx) => showMemberCode(ctx, s));
+  router.get('/channel-reset/member-code', (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
+    showMemberCode(ctx, s);
+  });
 
   router.post('/channel-reset/member-code', ...form, async (ctx) => {
     const parsed = memberCodeForm.safeParse(ctx.request.body);
@@ -86,7 +93,10 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
     const { fiscal_code, channel } = parsed.data;
     await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal_code) });
     await atFloor(s.config.publicPageFloorMs, s.log, () => sendMemberCode(s, ctx, fiscal_code, channel));
-    renderPage(ctx, s, 'views/message', { title: 'reset.member_code.title', notice: 'reset.member_code.sent_if' });
+    renderPage(ctx, s, 'views/message', {
+      title: 'reset.member_code.title', notice: 'reset.member_code.sent_if',
+      links: [{ href: '/channel-reset', label: 'reset.back' }, { href: '/forgot-password', label: 'forgot.link' }, await signInLink(ctx, s.redis)],
+    });
   });
 }
 

@@ -67,6 +67,6 @@ export function contactChangeRoutes(router: Router, s: Services): void {
     const created = await s.requests.create({ kind: 'contact-change', accountId: session.account.id, locale: pageLocale(ctx), channel, value, document: upload.document });
     if (!created.ok) return show(ctx, s, session, { error: 'request.already_pending' }, 409);
     await s.audit.record({ event: 'request.create', outcome: 'success', reason: `contact-change ${created.request.id} ${channel}`, subject: session.account.id, ip: ctx.ip });
-    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_contact' }, 202);
+    renderPage(ctx, s, 'views/message', { title: 'request.received.title', notice: 'request.received_contact', links: [{ href: '/account', label: 'account.back' }] }, 202);
   });
 }

@@ -13,13 +13,17 @@ import { normaliseOtp, OTP_FORM_FORMAT, sendEvent } from '../../src/otp/otp-feed
 import { keys } from '../../src/store/keys.ts';
 import { takeAttempt } from '../../src/http/rate-limit.ts';
 import { atFloor } from '../../src/http/timing-floor.ts';
+import { rememberReturn, signInLink } from '../../src/http/return-link.ts';
 import { memberByCodes } from './channel-reset.ts';
 import { pageLocale, renderPage, type PageData } from './pages.ts';
+import { formatters } from '../../src/http/format.ts';
 
 const TTL_SECONDS = 900;
 
-// name: the account typed (matched or not), for the abuse limits.
-interface FlowState { stage: 'code' | 'password'; accountId?: string; name?: string }
+// name: the account typed (matched or not), for the abuse limits. sentAt: when a code was (said to
+// be) sent, whether or not the data matched, so that the wait before "send a new code" is the same for
+// everyone.
+interface FlowState { stage: 'code' | 'password'; accountId?: string; name?: string; sentAt?: number }
 
 const identifyForm = z.object({
   fiscal_code: z.string({ error: 'identify.fiscal_code_invalid' }).max(32, { error: 'form.too_long' }),
@@ -48,6 +52,12 @@ function show(ctx: Koa.Context, s: Services, stage: 'identify' | FlowState['stag
   renderPage(ctx, s, `interactions/secure-channel/forgot-${stage}`, { policy, ...data }, status);
 }
 
+/** Seconds before a new code may be asked for. */
+function waitOf(s: Services, state: FlowState | undefined): number {
+  if (!state?.sentAt) return 0;
+  return Math.max(0, Math.ceil((state.sentAt + s.config.otp.validitySeconds * 1000 - s.clock.now()) / 1000));
+}
+
 async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowState): Promise<void> {
   if (!state.accountId) return;
   const channel = await s.secureChannels.get(state.accountId);
@@ -58,9 +68,10 @@ async function sendCode(s: Services, ctx: Koa.Context, id: string, state: FlowSt
 
 export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Middleware[]): void {
   router.get('/forgot-password', async (ctx) => {
+    rememberReturn(ctx, s.config.ttl.interactionSeconds);
     const id = browserId(ctx, true)!;
     const state = await load(s, id);
-    show(ctx, s, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if' } : {});
+    show(ctx, s, state?.stage ?? 'identify', state?.stage === 'code' ? { notice: 'forgot.code_sent_if', wait: waitOf(s, state) } : {});
   });
 
   router.post('/forgot-password', ...form, async (ctx) => {
@@ -87,23 +98,27 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       await atFloor(s.config.publicPageFloorMs, s.log, async () => {
         const found = await memberByCodes(s, fiscal, member);
         const channel = found.account ? await s.secureChannels.get(found.account.id) : undefined;
-        const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined, name: citizenId(fiscal) };
+        const next: FlowState = { stage: 'code', accountId: channel ? found.account!.id : undefined, name: citizenId(fiscal), sentAt: s.clock.now() };
         await s.audit.record({ event: 'password.reset.start', outcome: channel ? 'success' : 'failure', reason: found.reason ?? (channel ? undefined : 'no secure channel'), subject: citizenId(fiscal), ip: ctx.ip });
         await save(s, id, next);
         await sendCode(s, ctx, id, next);
       });
-      return show(ctx, s, 'code', { notice: 'forgot.code_sent_if' });
+      return show(ctx, s, 'code', { notice: 'forgot.code_sent_if', wait: waitOf(s, { stage: 'code', sentAt: s.clock.now() }) });
     }
 
     if (state.stage === 'code') {
       const parsed = codeForm.safeParse(body);
-      if (!parsed.success) return show(ctx, s, 'code', { error: 'form.invalid', errorParams: { field: 'otp' } }, 400);
+      const wait = waitOf(s, state);
+      if (!parsed.success) return show(ctx, s, 'code', { error: 'form.invalid', errorParams: { field: 'otp' }, wait }, 400);
       if (parsed.data.resend) {
-        await sendCode(s, ctx, id, state);
-        return show(ctx, s, 'code', { notice: 'forgot.resent_if' });
+        if (wait > 0) return show(ctx, s, 'code', { notice: 'forgot.wait', noticeParams: { time: formatters(pageLocale(ctx)).duration(wait) }, wait }, 429);
+        const again = { ...state, sentAt: s.clock.now() };
+        await save(s, id, again);
+        await sendCode(s, ctx, id, again);
+        return show(ctx, s, 'code', { notice: 'forgot.resent_if', wait: waitOf(s, again) });
       }
       const code = normaliseOtp(parsed.data.otp);
-      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, 'code', { error: 'otp.format' }, 400);
+      if (!OTP_FORM_FORMAT.test(code)) return show(ctx, s, 'code', { error: 'otp.format', wait }, 400);
       // Wrong entries count toward the lockout, but a locked password does not stop the reset; they
       // also count toward the account's abuse limits, which do stop it (a locked account included).
       const attempt = await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: state.name ?? state.accountId ?? `reset:${id}`, slow: true });
@@ -111,7 +126,7 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       if (result?.ok) await attempt.release();
       if (!result?.ok) {
         await s.audit.record({ event: 'password.reset.otp', outcome: 'failure', reason: result ? result.reason : 'no account', subject: state.accountId, ip: ctx.ip });
-        return show(ctx, s, 'code', { error: 'forgot.wrong_code' }, 401);
+        return show(ctx, s, 'code', { error: 'forgot.wrong_code', wait }, 401);
       }
       await save(s, id, { stage: 'password', accountId: state.accountId, name: state.name });
       return show(ctx, s, 'password');
@@ -130,6 +145,6 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
     await s.passwords.set(state.accountId!, 'personal', new_password, { mustChange: false });
     await s.redis.del(keys.publicFlow(id));
     await s.audit.record({ event: 'password.reset', outcome: 'success', reason: 'personal', subject: state.accountId, ip: ctx.ip });
-    renderPage(ctx, s, 'views/message', { title: 'forgot.done.title', notice: 'forgot.done' });
+    renderPage(ctx, s, 'views/message', { title: 'forgot.done.title', notice: 'forgot.done', links: [await signInLink(ctx, s.redis)] });
   });
 }

@@ -9,7 +9,7 @@ import type { Account } from '../../src/accounts/accounts.ts';
 import { firstAccessPassword } from '../../src/accounts/first-access-password.ts';
 import { maskContact } from '../../src/delivery/mask.ts';
 import { DeliveryError, type Channel } from '../../src/delivery/message.ts';
-import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, sendEvent, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
+import { checkFeedback, codeOnResend, codeOnShow, normaliseOtp, OTP_FORM_FORMAT, sendEvent, waitFor, type OtpFeedback } from '../../src/otp/otp-feedback.ts';
 import type { IssueResult } from '../../src/otp/one-time-codes.ts';
 import { contactsOf, isMember } from '../../src/secure-channel/secure-channels.ts';
 
@@ -33,7 +33,7 @@ function choosePage(account: Account, feedback: OtpFeedback = {}) {
 }
 
 function codePage(target: { channel: Channel; to: string }, feedback: OtpFeedback = {}) {
-  return { view: 'interactions/secure-channel/code', data: { channel: target.channel, to: maskContact(target.channel, target.to) }, ...feedback };
+  return { view: 'interactions/secure-channel/code', data: { channel: target.channel, to: maskContact(target.channel, target.to), wait: feedback.wait }, ...feedback };
 }
 
 const sendAudit = (ctx: StepContext, issued: IssueResult, channel: Channel) => ctx.audit(sendEvent(issued, channel, 'registration'));
@@ -81,12 +81,12 @@ export const secureChannelStep = defineStep({
       return { type: 'challenge', page: codePage(target, { ...feedback, status: feedback.status ?? 200 }) };
     }
     const code = normaliseOtp(f.otp);
-    if (!OTP_FORM_FORMAT.test(code)) return { type: 'challenge', page: codePage(target, { error: 'otp.format' }) };
+    if (!OTP_FORM_FORMAT.test(code)) return { type: 'challenge', page: codePage(target, { error: 'otp.format', wait: await waitFor(s, account.id, 'register') }) };
     const result = await s.otp.check(account.id, 'register', code, 'personal');
     if (!result.ok) {
       await ctx.audit({ event: 'secure_channel.otp', outcome: 'failure', reason: result.reason, subject: account.id });
       if (result.lockedNow) await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: 'personal', subject: account.id });
-      return { type: 'failure', page: codePage(target, checkFeedback(result)) };
+      return { type: 'failure', page: codePage(target, { ...checkFeedback(result), wait: await waitFor(s, account.id, 'register') }) };
     }
     await s.secureChannels.set(account.id, { channel: target.channel, to: target.to, registeredAt: s.clock.now() });
     await ctx.audit({ event: 'secure_channel.register', outcome: 'success', reason: target.channel, subject: account.id });
@@ -103,7 +103,7 @@ export const secureChannelStep = defineStep({
     }
     return {
       type: 'success', notice, noticeParams: { to: maskContact(target.channel, target.to) },
-      requiredActions: [{ id: 'change-password', args: { kind: 'personal', reason: 'first_use' } }],
+      requiredActions: [{ id: 'change-password', args: { kind: 'personal', reason: 'first_access' } }],
     };
   },
 });

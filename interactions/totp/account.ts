@@ -20,9 +20,9 @@ async function setupPage(ctx: Koa.Context, s: Services, session: AccountSession,
   const devices = totpOf(s);
   const secret = await devices.pendingSecret(session.account.id);
   const uri = devices.uri(session.account, secret);
-  const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 200 });
   const existing = await devices.status(session.account.id);
-  showPage(ctx, s, session, 'interactions/totp/account-setup', { uri, qr, replaces: !!existing }, m);
+  showPage(ctx, s, session, 'interactions/totp/account-setup', { uri, secret, qr, replaces: !!existing }, m);
 }
 
 export const totpAccount: AccountPlugin = {
@@ -34,7 +34,7 @@ export const totpAccount: AccountPlugin = {
     return {
       id: 'totp', title: 'method.totp',
       facts: [
-        { label: 'totp.since', value: new Date(status.createdAt).toISOString().slice(0, 10), id: 'totp-since' },
+        { label: 'totp.since', value: new Date(status.createdAt).toISOString(), date: true, id: 'totp-since' },
         { label: 'totp.state', value: status.locked ? 'totp.state.locked' : 'totp.state.active', translate: true, id: 'totp-state' },
       ],
       actions: [

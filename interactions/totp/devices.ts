@@ -39,7 +39,7 @@ export class TotpDevices {
   }
 
   uri(account: Account, secret: string): string {
-    return generateURI({ issuer: totpSettings.of(this.s.config).issuer, label: account.fiscalCode ?? account.id, secret });
+    return generateURI({ issuer: totpSettings.of(this.s.config).issuer ?? this.s.config.brand.name ?? 'Accesso sicuro', label: account.fiscalCode ?? account.id, secret });
   }
 
   /** Confirms the enrolment with the first code; the app then replaces any previous one. */

@@ -10,6 +10,7 @@ import type { AccountPlugin } from '../self-service/plugin.ts';
 import type { AccountSession } from '../self-service/session.ts';
 import { requireStaff } from './area.ts';
 import { postedForm, showPage, type PageMessages } from '../self-service/page.ts';
+import { confirmed, confirmPage } from '../self-service/confirm.ts';
 import { describeFormError, field } from '../http/form.ts';
 import { formPost } from '../http/form-post.ts';
 import { adminId, Companies, CompanyError, operatorId } from '../companies/companies.ts';
@@ -41,7 +42,7 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     return { m: { error: key, errorParams: params } };
   }
   const failure = (err: unknown): PageMessages => {
-    if (err instanceof CompanyError) return { error: err.key, errorParams: err.params, status: err.key === 'company.exists' ? 409 : err.key === 'company.unknown' ? 404 : 400 };
+    if (err instanceof CompanyError) return { error: err.key, errorParams: { ...err.params, ...(err.field ? { field: err.field } : {}) }, status: err.key === 'company.exists' ? 409 : err.key === 'company.unknown' ? 404 : 400 };
     throw err;
   };
 
@@ -96,6 +97,15 @@ export function backofficeCompanyRoutes(router: Router, s: Services): void {
     if (!session) return;
     const p = parse(ctx, emptyForm);
     if ('m' in p) return showCompany(ctx, session, p.m);
+    if (!confirmed(ctx)) {
+      const company = await companies.get(String(ctx.params.code));
+      if (!company) return ctx.throw(404, 'error.not_found');
+      return confirmPage(ctx, s, session, {
+        title: 'confirm.admin_password.title', what: ['confirm.admin_password.what', 'confirm.admin_password.old', 'confirm.admin_password.once'],
+        submit: 'confirm.admin_password.submit', params: { code: company.code, name: company.name },
+        action: `/backoffice/companies/${company.code}/admin-password`, back: `/backoffice/companies/${company.code}`,
+      });
+    }
     try {
       const password = await reissueAdminPassword(s, String(ctx.params.code), actor(ctx, session));
       showPage(ctx, s, session, 'views/backoffice/issued', { company: await companies.get(String(ctx.params.code)), password, what: 'backoffice.issued.admin' });

@@ -47,7 +47,13 @@ async function main(): Promise<void> {
   const store = await openStore(config);
   if (store.embedded) {
     await store.close();
-    throw new ConfigError('REDIS_URL is unset: the CLI works on the deployment\'s Redis; set REDIS_URL');
+    throw new ConfigError([
+      'REDIS_URL is unset: the CLI works on the Redis the servers use, and a server started without REDIS_URL',
+      'keeps its data in an embedded store inside its own process, out of the CLI\'s reach. Run both on one Redis:',
+      '  redis-server --port 6379 --save \'\' &',
+      '  REDIS_URL=redis://127.0.0.1:6379 npm start',
+      '  REDIS_URL=redis://127.0.0.1:6379 npm run idp -- <command>',
+    ].join('\n'));
   }
   try {
     console.log(await runCli(process.argv.slice(2), config, store));

@@ -30,7 +30,18 @@ export const defaultOperatorCode = (company: string) => `OPER${company}`;
 
 export class CompanyError extends Error {
   constructor(readonly key: string, readonly params: Record<string, string | number> = {}) { super(key); }
+
+  /** The form field the error is about, for the page that shows it (params.field when the action says). */
+  get field(): string | undefined {
+    return typeof this.params.field === 'string' ? this.params.field : FIELD_OF[this.key];
+  }
 }
+
+const FIELD_OF: Record<string, string> = {
+  'company.operator_code_invalid': 'operator_code', 'company.operator_exists': 'operator_code', 'company.email_invalid': 'email',
+  'company.phone_invalid': 'phone', 'company.name_invalid': 'name', 'company.code_invalid': 'company_code', 'company.exists': 'company_code',
+  'company.activation_days': 'activation_days', 'company.account_exists': 'number',
+};
 
 type Deps = Pick<Services, 'redis' | 'accounts' | 'config'>;
 

@@ -59,6 +59,7 @@ export function demoRoutes(router: Router, s: Services): void {
     const saved = state ? await s.redis.getdel(keys.demo(state)) : null;
     if (!saved) return ctx.throw(400, 'error.session_not_found');
     if (ctx.query.error) {
+      // What the client received, as a developer wants to see it.
       render(ctx, { error: `${String(ctx.query.error)}: ${String(ctx.query.error_description ?? '')}` });
       return;
     }
@@ -70,6 +71,6 @@ export function demoRoutes(router: Router, s: Services): void {
     const claims = tokens.claims()!;
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${issuer}/demo` });
-    render(ctx, { claims: JSON.stringify(claims, null, 2), userinfo: JSON.stringify(userinfo, null, 2), logout: logout.href });
+    render(ctx, { claims: JSON.stringify(claims, null, 2), userinfo: JSON.stringify(userinfo, null, 2), acr: claims.acr, logout: logout.href });
   });
 }

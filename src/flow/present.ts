@@ -6,6 +6,7 @@ import { stepContext, type BaseContext } from './context.ts';
 import { besideParts } from './beside.ts';
 import { current } from './current.ts';
 import { loginResult } from './login-result.ts';
+import { unmetLevelPage } from './unmet-level.ts';
 import { page, type Outcome } from './outcome.ts';
 import type { Step } from './step.ts';
 
@@ -21,7 +22,8 @@ export async function present(sctx: BaseContext, steps: StepRegistry): Promise<O
   if (cur.kind === 'choose') return choosePage(cur.options);
   if (cur.kind === 'none') {
     await sctx.audit({ event: 'login.method', outcome: 'failure', reason: `no ${cur.reason} configured`, subject: flow.identified?.accountId });
-    return page({ view: 'views/message', data: { title: 'error.no_method.title' }, error: 'error.no_method', status: 403 });
+    // No dead end: a page that says why, and the way back to the service (unmet-level.ts).
+    return page(await unmetLevelPage(sctx, cur.reason));
   }
   const rendered = await cur.step.render(stepContext(sctx, cur.step, cur.args));
   // A page that identifies embeds the next step's fields (user and password on one page).

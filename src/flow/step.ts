@@ -63,6 +63,8 @@ export interface FlowState {
   notice?: { key: string; params?: Params };
   /** The step chosen for a slot, by chain position. */
   choices: Record<string, string>;
+  /** The slot no step of this user could fill, once the "no way to reach this level" page was shown. */
+  unmet?: string;
   /** Whether the required actions were asked already (once per login). */
   triggered: boolean;
   /** Each step's own state, by step id (read through the step's `state` schema). */

@@ -6,6 +6,7 @@ import getRawBody from 'raw-body';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { FormError } from '../errors.ts';
+import { noteErrorField } from './page-context.ts';
 
 export type FormBody = Record<string, string | string[]>;
 
@@ -68,10 +69,13 @@ function parseJsonObject(raw: string): Record<string, unknown> {
 export const field = (max: number, message = 'form.invalid') =>
   z.string({ error: message }).max(max, { error: 'form.too_long' });
 
+/** The first problem of a form as a locale key and the field's name (also noted for the page). */
 export function describeFormError(err: z.ZodError): { key: string; params: Record<string, string> } {
   const issue = err.issues[0];
   const fieldName = issue?.path.join('.') || 'form';
   const message = issue?.message ?? '';
+  // The page shown with this error marks that field (aria-invalid, aria-describedby).
+  noteErrorField(issue?.path.length ? fieldName : undefined);
   // Messages that look like locale keys ("identify.fiscal_code_invalid") are shown as they are.
   if (/^[a-z_]+(\.[a-z0-9_]+)+$/.test(message)) return { key: message, params: { field: fieldName } };
   return { key: 'form.invalid', params: { field: fieldName } };

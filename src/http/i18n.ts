@@ -12,7 +12,23 @@ export class Strings {
 
   t(locale: string, key: string, params: Record<string, string | number> = {}): string {
     const text = this.dicts.get(locale)?.[key] ?? this.dicts.get(DEFAULT_LOCALE)?.[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+    return text.replace(/\{(\w+)\}/g, (m, name: string) => {
+      if (!(name in params)) return m;
+      const value = String(params[name]);
+      // A form field is named as its label says ("field.fiscal_code"), not by its technical name.
+      return name === 'field' ? (this.has(locale, `field.${value}`) ? this.t(locale, `field.${value}`) : value) : value;
+    });
+  }
+
+  has(locale: string, key: string): boolean {
+    return key in (this.dicts.get(locale) ?? {}) || key in (this.dicts.get(DEFAULT_LOCALE) ?? {});
+  }
+
+  /** Every key of every locale. */
+  keys(): Set<string> {
+    const all = new Set<string>();
+    for (const d of this.dicts.values()) for (const k of Object.keys(d)) all.add(k);
+    return all;
   }
 
   /** Keys missing in some locale (a test keeps this empty). */

@@ -5,6 +5,7 @@ import type Koa from 'koa';
 import type { Services } from '../services.ts';
 import { csrfToken } from './csrf.ts';
 import { chooseLocale } from './i18n.ts';
+import { noteErrorField } from './page-context.ts';
 
 export interface PageMessages {
   error?: string;
@@ -28,6 +29,8 @@ export function render(ctx: Koa.Context, s: Pick<Services, 'views' | 'sealer' | 
   const locale = m.locale ?? pageLocale(ctx);
   const t = (key: string, params?: Record<string, string | number>) => s.views.strings.t(locale, key, params);
   const error = m.error ? t(m.error, m.errorParams) : undefined;
+  // The field the error is about, for the page's aria-invalid and aria-describedby.
+  if (error && typeof m.errorParams?.field === 'string') noteErrorField(m.errorParams.field);
   ctx.status = m.status ?? (m.error ? 400 : 200);
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');

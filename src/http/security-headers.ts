@@ -1,5 +1,5 @@
-// Security headers for every response; pages load nothing inline and nothing from elsewhere (page
-// scripts are static files of our own origin, and talk only to it).
+// Security headers for every response; pages load nothing inline and nothing from elsewhere (their
+// scripts and stylesheets come from this server, and page scripts talk only to it).
 import type Koa from 'koa';
 
 // hstsMaxAge: Strict-Transport-Security on every response served over TLS (as the trusted proxy

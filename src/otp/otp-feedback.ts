@@ -3,6 +3,7 @@
 // password reset, so they all say the same thing.
 import type { Services } from '../services.ts';
 import { maskContact } from '../delivery/mask.ts';
+import { formatters } from '../http/format.ts';
 import type { CheckResult, IssueResult, OtpPurpose, OtpStatus, OtpTarget } from './one-time-codes.ts';
 
 export interface OtpFeedback {
@@ -11,6 +12,8 @@ export interface OtpFeedback {
   error?: string;
   errorParams?: Record<string, string | number>;
   status?: number;
+  /** Seconds before a new code may be asked for ("send a new code" is disabled until then). */
+  wait?: number;
 }
 
 /** The audit event of a send (never the code): sent, wait, or why it failed. */
@@ -19,17 +22,26 @@ export function sendEvent(issued: IssueResult, channel: string, purpose = ''): {
   return { event: 'otp.send', outcome: issued.status === 'sent' ? 'success' : 'info', reason: `${issued.status} ${channel}${purpose ? ` (${purpose})` : ''}` };
 }
 
-export function issueFeedback(r: IssueResult, to: string, minutes: number): OtpFeedback {
-  if (r.status === 'sent') return { notice: 'otp.sent', noticeParams: { to, minutes } };
-  if (r.status === 'wait') return { notice: 'otp.wait', noticeParams: { to, seconds: r.waitSeconds }, status: 429 };
+// Times are written out in the page's language ("4 minuti e 32 secondi").
+export function issueFeedback(r: IssueResult, to: string, validitySeconds: number, locale: string): OtpFeedback {
+  const time = (seconds: number) => formatters(locale).duration(seconds);
+  if (r.status === 'sent') return { notice: 'otp.sent', noticeParams: { to, time: time(validitySeconds) }, wait: validitySeconds };
+  if (r.status === 'wait') return { notice: 'otp.wait', noticeParams: { to, time: time(r.waitSeconds) }, status: 429, wait: r.waitSeconds };
   return { error: 'otp.delivery_failed', status: 503 };
 }
 
-export function statusFeedback(st: OtpStatus, now: number): OtpFeedback {
+export function statusFeedback(st: OtpStatus, now: number, locale: string): OtpFeedback {
   const seconds = Math.max(Math.ceil((st.expiresAt - now) / 1000), 1);
+  const time = formatters(locale).duration(seconds);
   if (st.expired) return { error: 'otp.expired' };
-  if (st.void) return { error: 'otp.void', errorParams: { seconds } };
-  return { notice: 'otp.valid_for', noticeParams: { to: st.to, seconds } };
+  if (st.void) return { error: 'otp.void', errorParams: { time }, wait: seconds };
+  return { notice: 'otp.valid_for', noticeParams: { to: st.to, time }, wait: seconds };
+}
+
+/** Seconds before a new code of this purpose may be sent (0: now). */
+export async function waitFor(s: Services, accountId: string, purpose: OtpPurpose): Promise<number> {
+  const st = await s.otp.status(accountId, purpose);
+  return st && !st.expired ? Math.max(Math.ceil((st.expiresAt - s.clock.now()) / 1000), 0) : 0;
 }
 
 export function checkFeedback(r: Exclude<CheckResult, { ok: true }>): OtpFeedback {
@@ -50,10 +62,10 @@ export function checkFeedback(r: Exclude<CheckResult, { ok: true }>): OtpFeedbac
 export async function codeOnShow(s: Services, accountId: string, purpose: OtpPurpose, target: OtpTarget, locale: string, ref: string):
   Promise<{ feedback: OtpFeedback; issued?: IssueResult }> {
   const st = await s.otp.status(accountId, purpose);
-  if (st && st.ref === ref) return { feedback: statusFeedback(st, s.clock.now()) };
-  if (st && !st.expired) return { feedback: statusFeedback(st, s.clock.now()) };
+  if (st && st.ref === ref) return { feedback: statusFeedback(st, s.clock.now(), locale) };
+  if (st && !st.expired) return { feedback: statusFeedback(st, s.clock.now(), locale) };
   const issued = await s.otp.issue(accountId, purpose, target, locale, ref);
-  return { feedback: { ...issueFeedback(issued, maskContact(target.channel, target.to), minutesOf(s)), status: issued.status === 'failed' ? 503 : undefined }, issued };
+  return { feedback: { ...issueFeedback(issued, maskContact(target.channel, target.to), s.config.otp.validitySeconds, locale), status: issued.status === 'failed' ? 503 : undefined }, issued };
 }
 
 /** "Regenerate": a new code when the last one has expired (or was used or withdrawn). */
@@ -61,14 +73,11 @@ export async function codeOnResend(s: Services, accountId: string, purpose: OtpP
   Promise<{ feedback: OtpFeedback; issued: IssueResult }> {
   const issued = await s.otp.issue(accountId, purpose, target, locale, ref);
   const st = issued.status === 'wait' ? await s.otp.status(accountId, purpose) : undefined;
+  const wait = (issued as { waitSeconds?: number }).waitSeconds ?? 0;
   const feedback = st?.void
-    ? { error: 'otp.void', errorParams: { seconds: (issued as { waitSeconds: number }).waitSeconds }, status: 429 }
-    : issueFeedback(issued, maskContact(target.channel, target.to), minutesOf(s));
+    ? { error: 'otp.void', errorParams: { time: formatters(locale).duration(wait) }, status: 429, wait }
+    : issueFeedback(issued, maskContact(target.channel, target.to), s.config.otp.validitySeconds, locale);
   return { feedback, issued };
-}
-
-function minutesOf(s: Services): number {
-  return Math.round(s.config.otp.validitySeconds / 60);
 }
 
 export const OTP_FORM_FORMAT = /^\d{6}$/;

@@ -8,6 +8,7 @@ import type { Services } from '../services.ts';
 import type { AccountPlugin } from './plugin.ts';
 import { requireSession, type AccountSession } from './session.ts';
 import { checkboxes, postedForm, showPage } from './page.ts';
+import { confirmed, confirmPage } from './confirm.ts';
 import { describeFormError, field } from '../http/form.ts';
 import { formPost } from '../http/form-post.ts';
 import { Companies, CompanyError, defaultOperatorCode, OPERATOR_CODE, operatorId, type Company } from '../companies/companies.ts';
@@ -38,7 +39,7 @@ export async function requireCompanyAdmin(ctx: Koa.Context, s: Services): Promis
 const actorOf = (ctx: Koa.Context, a: Admin) => ({ id: a.session.account.id, ip: ctx.ip });
 
 function failure(err: unknown): { error: string; errorParams: Record<string, string | number>; errorField?: string } {
-  if (err instanceof CompanyError) return { error: err.key, errorParams: err.params, errorField: err.params.field ? `company.field.${err.params.field}` : undefined };
+  if (err instanceof CompanyError) return { error: err.key, errorParams: { ...err.params, ...(err.field ? { field: err.field } : {}) }, errorField: err.params.field ? `company.field.${err.params.field}` : undefined };
   throw err;
 }
 
@@ -124,6 +125,15 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     if (!a) return;
     const f = await parse(ctx, functionsForm, (m) => accountPage(ctx, a, m));
     if (!f) return;
+    const number = String(ctx.params.number);
+    if (f.select_all && !confirmed(ctx)) {
+      if (!a.company.accounts.some((x) => x.number === number)) ctx.throw(404, 'error.not_found');
+      return confirmPage(ctx, s, a.session, {
+        title: 'confirm.all_functions.title', what: ['confirm.all_functions.what', 'confirm.all_functions.operators'], submit: 'confirm.all_functions.submit',
+        params: { number, functions: companies.functionCatalog(a.company).length }, action: `${a.base}/accounts/${number}`,
+        hidden: [['select_all', '1']], back: `${a.base}/accounts/${number}`,
+      });
+    }
     const functions = f.select_all ? companies.functionCatalog(a.company) : f.function;
     try {
       await setAccountFunctions(s, a.company.code, String(ctx.params.number), functions, actorOf(ctx, a));
@@ -180,11 +190,16 @@ export function companyAdminRoutes(router: Router, s: Services): void {
   });
 
   // Operators: detail, accounts and functions, enable / disable.
-  const operatorPage = async (ctx: Koa.Context, a: Admin, m: Record<string, unknown> = {}) => {
+  /** The operator the address names (404 when this company has none by that code). */
+  const operatorOf = async (ctx: Koa.Context, a: Admin) => {
     const op = String(ctx.params.operator ?? '').toUpperCase();
     const id = operatorId(a.company.code, op);
     const account = OPERATOR_CODE.test(op) ? await s.accounts.findById(id) : undefined;
-    if (!account || account.type !== 'operator' || account.companyCode !== a.company.code) ctx.throw(404, 'error.not_found');
+    if (!account || account.type !== 'operator' || account.companyCode !== a.company.code) return ctx.throw(404, 'error.not_found');
+    return { op, id, account };
+  };
+  const operatorPage = async (ctx: Koa.Context, a: Admin, m: Record<string, unknown> = {}) => {
+    const { op, id, account } = await operatorOf(ctx, a);
     const [grants, operator, dispositive] = await Promise.all([companies.grants(id), credentialStatus(s, id, 'operator'), credentialStatus(s, id, 'dispositive')]);
     showPage(ctx, s, a.session, 'views/company/operator', {
       company: a.company, base: a.base, op, target: account, grants, operator, dispositive,
@@ -200,6 +215,14 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     if (!a) return;
     const f = await parse(ctx, grantsForm, (m) => operatorPage(ctx, a, m));
     if (!f) return;
+    if (f.select_all && !confirmed(ctx)) {
+      const { op } = await operatorOf(ctx, a);
+      return confirmPage(ctx, s, a.session, {
+        title: 'confirm.all_grants.title', what: ['confirm.all_grants.what', 'confirm.all_grants.new_accounts'], submit: 'confirm.all_grants.submit',
+        params: { operator: op, accounts: a.company.accounts.length, functions: companies.functionCatalog(a.company).length },
+        action: `${a.base}/operators/${op}`, hidden: [['select_all', '1']], back: `${a.base}/operators/${op}`,
+      });
+    }
     const grants = f.select_all
       ? { accounts: a.company.accounts.map((x) => x.number), functions: companies.functionCatalog(a.company) }
       : { accounts: f.account, functions: f.function };
@@ -216,6 +239,13 @@ export function companyAdminRoutes(router: Router, s: Services): void {
     if (!a) return;
     const f = await parse(ctx, statusForm, (m) => operatorPage(ctx, a, m));
     if (!f) return;
+    if (f.disabled === '1' && !confirmed(ctx)) {
+      const { op } = await operatorOf(ctx, a);
+      return confirmPage(ctx, s, a.session, {
+        title: 'confirm.disable.title', what: ['confirm.disable.what', 'confirm.disable.kept', 'confirm.disable.undo'], submit: 'confirm.disable.submit',
+        params: { operator: op }, action: `${a.base}/operators/${op}/status`, hidden: [['disabled', '1']], back: `${a.base}/operators/${op}`,
+      });
+    }
     try {
       await setOperatorDisabled(s, a.company.code, String(ctx.params.operator), f.disabled === '1', actorOf(ctx, a));
     } catch (err) {

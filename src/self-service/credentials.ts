@@ -7,6 +7,7 @@ import { DAY_MS } from '../clock.ts';
 import { formPost } from '../http/form-post.ts';
 import { showPage } from './page.ts';
 import { requireSession } from './session.ts';
+import { canReach } from '../flow/unmet-level.ts';
 
 export function credentialsPlugin(plugins: AccountPlugin[]): AccountPlugin {
   return {
@@ -20,10 +21,14 @@ export function credentialsPlugin(plugins: AccountPlugin[]): AccountPlugin {
         const kind = loginPasswordKind(session.account.type);
         const password = await s.passwords.get(session.account.id, kind);
         const sections = (await Promise.all(plugins.map((p) => p.credentials?.(session, s)))).filter((x): x is CredentialSection => !!x);
-        const mobile = plugins.some((p) => p.removeMobileCredential);
+        // Printing a card, setting up or removing the app need a sign-in with a second factor: offered
+        // only to who has one (or is signed in with one), so that nobody is sent into a login they
+        // cannot finish. The first card is printed at the branch.
+        const strong = s.policy.meets(session.acr, s.config.strongAcr) || (await canReach(s, session.account, s.config.strongAcr));
+        const mobile = strong && plugins.some((p) => p.removeMobileCredential);
         showPage(ctx, s, session, 'views/credentials', {
-          password: password && { kind, setOn: new Date(password.setAt).toISOString().slice(0, 10), ageDays: Math.floor((s.clock.now() - password.setAt) / DAY_MS) },
-          sections, mobile,
+          password: password && { kind, setAt: password.setAt, ageDays: Math.floor((s.clock.now() - password.setAt) / DAY_MS) },
+          sections: strong ? sections : sections.map((sec) => ({ ...sec, actions: [] })), mobile, strong,
         });
       });
 
@@ -38,7 +43,7 @@ export function credentialsPlugin(plugins: AccountPlugin[]): AccountPlugin {
         let removed = 0;
         for (const p of plugins) if (p.removeMobileCredential && (await p.removeMobileCredential(id, s))) removed += 1;
         await s.audit.record({ event: 'credentials.delete_mobile', outcome: 'success', actor: id, subject: id, ip: ctx.ip, reason: `${removed} removed` });
-        showPage(ctx, s, session, 'views/credentials-done', {}, { notice: 'credentials.mobile_deleted' });
+        showPage(ctx, s, session, 'views/credentials-done', {}, { notice: removed ? 'credentials.mobile_deleted' : 'credentials.mobile_none' });
       });
     },
   };

@@ -13,8 +13,8 @@ export interface AccountLink {
 export interface CredentialSection {
   id: string;                  // element id, e.g. 'card'
   title: string;               // locale key
-  /** label: locale key; value: shown as it is, or translated when `translate` is set. */
-  facts: { label: string; value: string; translate?: boolean; id?: string }[];
+  /** label: locale key; value: shown as it is, translated when `translate` is set, a date (ISO or epoch ms) when `date` is. */
+  facts: { label: string; value: string; translate?: boolean; date?: boolean; id?: string }[];
   actions: AccountLink[];
 }
 

@@ -21,7 +21,9 @@ export function accountRoutes(router: Router, s: Services, methodPlugins: Accoun
     const back = state ? returnPath(s, state) : undefined;
     if (!back) return ctx.throw(400, 'error.session_not_found');
     if (ctx.query.error) {
-      showPage(ctx, s, undefined, 'views/message', { title: 'account.not_signed_in.title', error: String(ctx.query.error_description ?? ctx.query.error) }, { status: 403 });
+      // Said in words (the protocol's error_description is for developers), with the way back.
+      const reason = ctx.query.error === 'unmet_authentication_requirements' ? 'account.not_signed_in.level' : ctx.query.error === 'access_denied' ? 'account.not_signed_in.cancelled' : 'account.not_signed_in.other';
+      showPage(ctx, s, undefined, 'views/message', { title: 'account.not_signed_in.title', links: [{ href: '/account', label: 'account.back' }] }, { error: reason, status: 403 });
       return;
     }
     ctx.redirect(back);

@@ -16,7 +16,10 @@ describe('/account', () => {
     const page = await enterCredentials(browser, first, MARIO);
     expect(page.url).toBe(`${t.issuer}/account`);
     expect(page.doc.querySelector('#account-id')?.text).toBe(MARIO.fiscal_code);
-    expect(page.doc.querySelector('#account-acr')?.text).toBe('urn:idp:loa:1');
+    // The level is named in words; its acr URI is only in the markup.
+    expect(page.doc.querySelector('#account-acr')?.getAttribute('data-acr')).toBe('urn:idp:loa:1');
+    expect(page.doc.querySelector('#account-acr')?.text).toBe('Password');
+    expect(page.doc.querySelector('main')?.text).not.toContain('urn:idp');
   });
 
   it('uses an existing SSO session without asking again', async () => {

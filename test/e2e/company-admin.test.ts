@@ -55,8 +55,14 @@ describe('company administration, end to end', () => {
     expect(granted.status).toBe(200);
     expect(granted.doc.querySelectorAll('#grants input[name=account][checked]').length).toBe(2);
     const account = await admin.go(`${t.url}/account/company/${ACME}/accounts/0000067890`);
-    const all = await postForm(admin, account, 'form[method=post]', { select_all: '1' });
+    // "Enable every function" asks first, saying what will happen; nothing changes until confirmed.
+    const ask = await postForm(admin, account, 'form[method=post]', { select_all: '1' });
+    expect(ask.title).toBe('Enable every function of account 0000067890?');
+    expect(ask.doc.querySelector('#consequences')?.text).toMatch(/All 7 functions available will be enabled on account 0000067890/);
+    expect((await admin.go(`${t.url}/account/company/${ACME}/accounts/0000067890`)).doc.querySelectorAll('input[name=function][checked]').length).toBe(1);
+    const all = await postForm(admin, ask, '#confirm', {});
     expect(all.doc.querySelectorAll('input[name=function][checked]').length).toBe(t.config.treasuryFunctions.length);
+    expect(all.doc.querySelector('a[href$="/accounts"]')).toBeTruthy();
 
     // The operator's first login asks for a new operator password; the claims show what it may use.
     const operator = new Browser(t.issuer);

@@ -2,6 +2,7 @@
 // self-service credentials pages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
+import { formatters } from '../../src/http/format.ts';
 import { Browser, formFields, type Page } from '../helpers/browser.ts';
 import { MARIO } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
@@ -90,8 +91,10 @@ describe('self-service credentials', () => {
     // Looking needs only a login; the card's serial and date, the password's age are shown.
     const creds = await enterCredentials(browser, await browser.go(`${t.url}/account/credentials`), MARIO);
     expect(creds.doc.querySelector('#card-serial')?.text).toBe(old.serial);
-    expect(creds.doc.querySelector('#card-issued')?.text).toBe(new Date(old.issuedAt).toISOString().slice(0, 10));
-    expect(creds.doc.querySelector('#password-age')?.text).toMatch(/\d+ days/);
+    // Dates as the language writes them (en-GB: 29/11/2026), the ISO date in <time datetime>.
+    expect(creds.doc.querySelector('#card-issued time')?.getAttribute('datetime')).toBe(formatters('en').iso(old.issuedAt));
+    expect(creds.doc.querySelector('#card-issued')?.text).toBe(new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Europe/Rome' }).format(old.issuedAt));
+    expect(creds.doc.querySelector('#password-age')?.text).toMatch(/^(today|yesterday|\d+ days ago)$/);
     expect(creds.doc.querySelector('#totp-state')?.text).toBe('not set up');
 
     // A posted reprint without a loa:2 session is refused and changes nothing, even with a valid form token.

@@ -140,7 +140,11 @@ describe('OTP second factor by SMS', () => {
     const before = sms.requests.length;
     const again = await browser.submit(page, { resend: '1' });
     expect(again.status).toBe(429);
-    expect(again.doc.querySelector('[role=status]')?.text).toMatch(/new code can be sent in \d+ seconds/);
+    expect(again.doc.querySelector('[role=status]')?.text).toMatch(/ask for a new one in (\d+ minutes?( and \d+ seconds?)?|\d+ seconds?)\./);
+    // The button is disabled until then (the page's script counts down and enables it).
+    const resend = again.doc.querySelector('button[name=resend]');
+    expect(resend?.hasAttribute('disabled')).toBe(true);
+    expect(Number(resend?.getAttribute('data-wait'))).toBeGreaterThan(0);
     expect(sms.requests.length).toBe(before);
   });
 

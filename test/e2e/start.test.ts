@@ -1,4 +1,5 @@
 // `npm start` as a newcomer runs it: embedded store said first, demo data, the /demo relying party.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,8 +51,28 @@ describe('npm start with no configuration', () => {
 
   it('serves pages with a strict content security policy and no inline script', async () => {
     const res = await fetch(`${server.url}/demo`);
-    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
-    expect(await res.text()).not.toMatch(/<script/i);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'self';/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    const html = await res.text();
+    // One script, from this server's /assets/, and nothing inline.
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.length).toBe(1);
+    expect(scripts[0]![1]).toMatch(/src="\/assets\/app\.js\?v=[\w-]+"/);
+    expect(scripts[0]![2]!.trim()).toBe('');
+    expect(html).not.toMatch(/\son[a-z]+=|style=|javascript:/i);
+    expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+  });
+});
+
+describe('the command line without REDIS_URL', () => {
+  it('says that it needs the Redis the servers use, and how to run one', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'company', 'list'], { env: { ...process.env, REDIS_URL: '' }, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/REDIS_URL is unset/);
+    expect(run.stderr).toMatch(/embedded store inside its own process/);
+    expect(run.stderr).toContain('REDIS_URL=redis://127.0.0.1:6379 npm start');
   });
 });
 

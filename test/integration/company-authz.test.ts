@@ -143,7 +143,7 @@ describe('company administration pages', () => {
       [`${A}/operators/MARIO/password/personal`, { csrf, new_password: 'Abcde1', new_password_confirm: 'Abcde1' }, 404, /does not exist/],
       [`${A}/new-operator`, { csrf, operator_code: 'bad code', operator_password: 'Good001', dispositive_password: 'Good002' }, 400, /1 to 20 letters or digits/],
       [`${A}/new-operator`, { csrf, operator_code: `OPER${ACME}`, operator_password: 'Good001', dispositive_password: 'Good002' }, 409, /exists already/],
-      [`${A}/new-operator`, { csrf, operator_code: 'NEWONE', operator_password: 'Good001' }, 400, /dispositive_password/],
+      [`${A}/new-operator`, { csrf, operator_code: 'NEWONE', operator_password: 'Good001' }, 400, /dispositive password/],
       [`${A}/new-operator`, { csrf, operator_code: 'NEWONE', operator_password: 'Good001', dispositive_password: 'x'.repeat(300) }, 400, /too long/],
     ];
     for (const [path, fields, status, says] of cases) {
@@ -163,7 +163,12 @@ describe('company administration pages', () => {
   it('let the administrator disable an operator, who then cannot sign in, and enable it again', async () => {
     const { browser } = who.acmeAdmin!;
     const page = await browser.go(`${t.url}${A}/operators/OPER${ACME}`);
-    const disabled = await postForm(browser, page, '#status', {});
+    // Disabling asks first and says what will happen; the operator can still sign in until confirmed.
+    const ask = await postForm(browser, page, '#status', {});
+    expect(ask.title).toBe(`Disable operator OPER${ACME}?`);
+    expect(ask.doc.querySelector('#consequences')?.text).toMatch(/will no longer be able to sign in/);
+    expect((await t.idp.services.accounts.findById(`O.${ACME}.OPER${ACME}`))?.disabled).toBeFalsy();
+    const disabled = await postForm(browser, ask, '#confirm', {});
     expect(disabled.doc.querySelector('#operator-state')?.text).toBe('disabled');
     const attempt = new Browser(t.issuer);
     const refused = await enterCredentials(attempt, await attempt.go(`${t.url}/account`), { company_code: ACME, operator_code: `OPER${ACME}`, password: 'PIPPO138' });
@@ -233,7 +238,11 @@ describe('back-office pages', () => {
     const first = await enterCredentials(op, await op.go(`${t.url}/account`), { company_code: '55556666', operator_code: 'OPER55556666', password: 'DELTA01' });
     expect(first.html).toMatch(/must be changed at first use/);
 
-    const reissued = await postForm(browser, shown, '#admin-password', {});
+    const ask = await postForm(browser, shown, '#admin-password', {});
+    expect(ask.title).toBe('Issue a new administrator password?');
+    expect(ask.doc.querySelector('#consequences')?.text).toMatch(/current password will stop working at once/);
+    expect(ask.doc.querySelector('#admin-password')).toBeNull();
+    const reissued = await postForm(browser, ask, '#confirm', {});
     const fresh = reissued.doc.querySelector('#admin-password')?.text ?? '';
     expect(fresh).toMatch(/^\d{10}$/);
     expect(fresh).not.toBe(issued);

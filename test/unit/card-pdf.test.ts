@@ -49,7 +49,7 @@ describe('Security Card PDF', () => {
       const joined = `|${first.join('|')}|`;
       expect(joined).toContain(card.serial);
       expect(joined).toContain('Mario Rossi (RSSMRA85T10A562S)');
-      expect(joined).toContain('2025-03-14');
+      expect(joined).toContain('14/03/2025'); // the date as Italian writes it
       // Each cell number is followed by its value, cells 1 to 50 in order.
       for (let cell = 1; cell <= 50; cell += 1) expect(joined).toContain(`|${cell}|${card.values[cell - 1]}|`);
       // Short instructions: on the page, or on the back of the wallet card.

@@ -48,3 +48,39 @@ describe('levels', () => {
     await expect(createIdp(config)).rejects.toThrow(/level urn:idp:loa:1: password needs an identified user/);
   });
 });
+
+describe('brand', () => {
+  it('takes the bank\'s name, colours and footer links from the environment', () => {
+    const c = loadConfig({ BRAND_NAME: 'Banca Aurora', BRAND_PRIMARY_COLOR: '#7A1F3D', BRAND_PRIVACY_URL: 'https://www.example.org/privacy', BRAND_CONTACT_URL: 'tel:+39 02 1234567' });
+    expect(c.brand).toMatchObject({ name: 'Banca Aurora', primaryColor: '#7a1f3d', helpUrl: '/help', privacyUrl: 'https://www.example.org/privacy', contactUrl: 'tel:+39 02 1234567' });
+    expect(loadConfig({}).brand).toEqual({ primaryColor: '#0b5394', backgroundColor: '#eef2f6', helpUrl: '/help' });
+  });
+
+  it('refuses colours a person could not read, and links that are not links', () => {
+    // Yellow buttons with white text; a dark background under dark text.
+    expect(() => loadConfig({ BRAND_PRIMARY_COLOR: '#ffd700' })).toThrow(/BRAND_PRIMARY_COLOR \(brand.primaryColor\): needs a contrast of at least 4.5:1/);
+    expect(() => loadConfig({ BRAND_BACKGROUND_COLOR: '#333333' })).toThrow(/BRAND_BACKGROUND_COLOR/);
+    expect(() => loadConfig({ BRAND_PRIMARY_COLOR: 'blue' })).toThrow(/#rrggbb/);
+    expect(() => loadConfig({ BRAND_HELP_URL: 'javascript:alert(1)' })).toThrow(/BRAND_HELP_URL/);
+    expect(() => loadConfig({ BRAND_PRIVACY_URL: '//evil.example/x' })).toThrow(/BRAND_PRIVACY_URL/);
+  });
+
+  it('serves the configured logo, and stops on a file that is not an SVG or PNG image', async () => {
+    const { Assets } = await import('../../src/http/assets.ts');
+    const { ROOT } = await import('../../src/app.ts');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idp-logo-'));
+    const svg = path.join(dir, 'logo.svg');
+    writeFileSync(svg, '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>');
+    expect(new Assets(ROOT, loadConfig({ BRAND_LOGO: svg })).urls.logo).toMatch(/^\/assets\/logo\?v=[\w-]{10}$/);
+    const png = path.join(dir, 'logo.png');
+    writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100)]));
+    expect(() => new Assets(ROOT, loadConfig({ BRAND_LOGO: png }))).not.toThrow();
+    const html = path.join(dir, 'logo.html');
+    writeFileSync(html, '<html><script>alert(1)</script></html>');
+    expect(() => new Assets(ROOT, loadConfig({ BRAND_LOGO: html }))).toThrow(/BRAND_LOGO \(brand.logo\): .* neither an SVG nor a PNG/);
+    expect(() => new Assets(ROOT, loadConfig({ BRAND_LOGO: path.join(dir, 'missing.svg') }))).toThrow(/BRAND_LOGO \(brand.logo\): cannot read/);
+    const big = path.join(dir, 'big.png');
+    writeFileSync(big, Buffer.alloc(300 * 1024));
+    expect(() => new Assets(ROOT, loadConfig({ BRAND_LOGO: big }))).toThrow(/larger than 256 KiB/);
+  });
+});
