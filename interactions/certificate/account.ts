@@ -48,8 +48,11 @@ export const certificateAccount: AccountPlugin = {
   async links(session) {
     const out = [];
     if (session.account.type === 'administrator' && session.account.companyCode) out.push({ href: `/account/company/${session.account.companyCode}/certificates`, label: 'certificate.link.company' });
-    if (session.account.roles?.includes('backoffice')) out.push({ href: '/backoffice/certificates', label: 'certificate.link.backoffice' });
     return out;
+  },
+
+  async backoffice() {
+    return [{ href: '/backoffice/certificates', label: 'certificate.link.backoffice' }];
   },
 
   async credentials(session, s) {
