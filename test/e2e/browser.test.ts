@@ -1,17 +1,17 @@
 // The login pages in a real browser (Debian's Chromium through playwright-core): the forms work
 // under the pages' content security policy, the redirects back to the client are not blocked, and
 // page 1 of each screen is kept as a PNG in test/artefacts/ for a person to look at.
-import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM, launch } from '../helpers/pages.ts';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { ROOT } from '../../src/app.ts';
 import { MARIO } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTEFACTS = path.join(ROOT, 'test', 'artefacts');
 
 describe.skipIf(!CHROMIUM)('in a real browser', () => {
@@ -34,10 +34,7 @@ describe.skipIf(!CHROMIUM)('in a real browser', () => {
         citizens: [{ fiscal_code: MARIO.fiscal_code, password: MARIO.password, must_change: false, given_name: 'Mario' }],
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch();
     mkdirSync(ARTEFACTS, { recursive: true });
   });
   afterAll(async () => {

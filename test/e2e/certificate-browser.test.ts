@@ -4,10 +4,11 @@
 // certificate (playwright's clientCertificates) for a loa:3 login through our HTTPS listener. Later
 // (a controllable clock) the login asks for the mandatory renewal, done in the page the same way; the
 // first login with the new certificate revokes the old one.
-import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM, launch } from '../helpers/pages.ts';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { certificatesOf } from '../../interactions/certificate/certificates.ts';
 import { openPkcs12 } from '../../interactions/certificate/pkcs12.ts';
 import { ROOT } from '../../src/app.ts';
@@ -19,7 +20,6 @@ import { realRedis, startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, exchange, relyingParty } from '../helpers/rp.ts';
 import { freePort } from '../global-setup.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTEFACTS = path.join(ROOT, 'test', 'artefacts');
 const P12_PASSWORD = 'Certificato-2026';
 
@@ -33,10 +33,7 @@ beforeAll(async () => {
   const port = await freePort();
   mtlsOrigin = `https://127.0.0.1:${port}`;
   t = await startIdp({ data: CERT_DATA, options: { clock }, overrides: certificateOverrides({ mode: 'direct', port }) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launch();
   mkdirSync(ARTEFACTS, { recursive: true });
 });
 afterAll(async () => {

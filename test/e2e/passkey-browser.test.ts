@@ -5,12 +5,13 @@
 // cancelled request and a browser without WebAuthn get their message. Every page is kept as a PNG in
 // test/artefacts/ in Italian and in English. The issuer is http://localhost:PORT: browsers refuse an
 // IP address as WebAuthn relying-party id.
-import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM, launch } from '../helpers/pages.ts';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createIdp, ROOT, type Idp } from '../../src/app.ts';
 import { applyImport, parseImport } from '../../src/provisioning/import.ts';
 import { cardsOf, type Card } from '../../interactions/card/cards.ts';
@@ -19,7 +20,6 @@ import { freePort } from '../global-setup.ts';
 import { testConfig } from '../helpers/idp.ts';
 import { authorizationUrl, exchange, relyingParty } from '../helpers/rp.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTEFACTS = path.join(ROOT, 'test', 'artefacts');
 const USERS = {
   it: { fiscal_code: 'RSSMRA85T10A562S', password: 'Secret-123', id: 'C.RSSMRA85T10A562S' },
@@ -50,10 +50,7 @@ describe.skipIf(!CHROMIUM)('passkeys in a real browser', () => {
     };
     await applyImport(parseImport(JSON.stringify(data), 'test', idp.services), idp.services, idp.provider);
     await idp.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch();
     mkdirSync(ARTEFACTS, { recursive: true });
   });
   afterAll(async () => {
