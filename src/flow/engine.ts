@@ -66,15 +66,17 @@ export class Engine {
     return this.apply(ctx, loaded, { type: 'finish', result: { error: 'access_denied', error_description: 'End-User aborted interaction' } });
   }
 
-  private async load(details: Details): Promise<Loaded | undefined> {
-    const flow = await loadFlow(this.s.redis, details.uid);
+  /** The flow state of this interaction: the one the login limiter read in this request, else from Redis. */
+  private async load(details: Details, ctx?: Koa.Context): Promise<Loaded | undefined> {
+    const read = ctx?.state.flowRead as { uid: string; flow: FlowState | undefined } | undefined;
+    const flow = read?.uid === details.uid ? read.flow : await loadFlow(this.s.redis, details.uid);
     return flow && { details, flow, before: JSON.stringify(flow) };
   }
 
   /** For a posted form or a page script (its form token checked by formPost): the interaction and its flow. */
   private async loadChecked(ctx: Koa.Context): Promise<Loaded> {
     const details = await this.provider.interactionDetails(ctx.req, ctx.res);
-    const loaded = await this.load(details);
+    const loaded = await this.load(details, ctx);
     if (!loaded) throw new FlowError(403, 'error.csrf');
     return loaded;
   }
@@ -144,7 +146,7 @@ export class Engine {
 export async function callbackEntry(ctx: Koa.Context, s: Services): Promise<void> {
   const step = ctx.params.step ?? '';
   const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-  const uid = state && /^[\w-]{1,64}$/.test(step) ? await s.redis.get(keys.callbackBind(step, state)) : null;
+  const uid = state && state.length <= 256 && /^[\w-]{1,64}$/.test(step) ? await s.redis.get(keys.callbackBind(step, state)) : null;
   if (!uid) throw new FlowError(400, 'error.session_not_found');
   ctx.status = 303;
   ctx.redirect(`/interaction/${encodeURIComponent(uid)}/callback/${step}${ctx.querystring ? `?${ctx.querystring}` : ''}`);
