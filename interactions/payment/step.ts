@@ -24,6 +24,9 @@ const form = z.object({
   resend: z.literal('1', { error: 'form.invalid' }).optional(),
 });
 
+/** The second factor a confirmation uses, by its step id (a client's accepted_methods names it). */
+const CODE_METHOD = 'otp';
+
 /** Grants keep the details they authorised, the last few (a grant lives as long as the session). */
 const GRANT_KEEPS = 20;
 
@@ -58,7 +61,8 @@ export const paymentStep = defineStep({
     const { account, summary, bind } = loaded;
     const s = ctx.services;
     const channel = await s.secureChannels.get(account.id);
-    if (!channel) return { type: 'challenge', page: await show(ctx, loaded, {}) };
+    const accepted = ctx.client.accepted_methods as string[] | undefined;
+    if (!channel || (accepted && !accepted.includes(CODE_METHOD))) return { type: 'challenge', page: await show(ctx, loaded, {}) };
     if (f.resend) return { type: 'challenge', page: await show(ctx, loaded, { status: 200 }, true) };
     const kind = signingKind(account);
     const secret = (kind === 'dispositive' ? f.dispositive_password : f.password) ?? '';
@@ -94,8 +98,10 @@ async function load(ctx: Ctx): Promise<Loaded | undefined> {
   const sub = ctx.details.session?.accountId;
   const raw = (ctx.details.params as Record<string, unknown>).authorization_details;
   if (!sub || typeof raw !== 'string') return undefined;
-  const account = await ctx.services.accounts.findBySub(sub);
+  const account = ctx.account?.sub === sub ? ctx.account : await ctx.services.accounts.findBySub(sub);
   if (!account || account.disabled) return undefined;
+  // The interaction's user: the abuse limits count this page's failures per account too.
+  ctx.flow.identified ??= { accountId: account.id, name: account.id, known: true };
   const details = JSON.parse(raw) as Detail | Detail[]; // validated by oidc-provider (oidc.ts)
   const list = Array.isArray(details) ? details : [details];
   const summary = summarise(list, ctx.flow.locale, (n) => ctx.services.views.strings.t(ctx.flow.locale, 'payment.count', { count: n }));
@@ -109,6 +115,9 @@ async function show(ctx: Ctx, l: Loaded, over: Partial<Page>, send = false): Pro
   const client = (ctx.client.client_name as string | undefined) ?? ctx.clientId;
   const data = { summary: l.summary, client, kind: signingKind(l.account), member: l.account.type === 'citizen' };
   if (!channel) return { view: 'interactions/payment/no-channel', data, status: 403 };
+  // A client's accepted_methods applies here too: the code on the secure channel is the step `otp`.
+  const accepted = ctx.client.accepted_methods as string[] | undefined;
+  if (accepted && !accepted.includes(CODE_METHOD)) return { view: 'interactions/payment/no-channel', data: { ...data, notAccepted: true }, status: 403 };
   const page: Page = { view: 'interactions/payment/page', data: { ...data, to: maskContact(channel.channel, channel.to), channel: channel.channel }, ...over };
   if (send) {
     const issued = await codes(s).issue(l.account.id, l.bind, channel, ctx.flow.locale, l.summary.message);

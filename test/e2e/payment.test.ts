@@ -155,6 +155,20 @@ describe('dynamic linking', () => {
   });
 });
 
+describe('accepted methods', () => {
+  it("a client whose accepted_methods leaves out codes gets no confirmation by code: the page says so and goes back", async () => {
+    const rp = await rpFor(t.issuer, 'treasury-card');
+    const before = readOutbox(outbox).length;
+    const { browser, page } = await toConfirmation(rp, details(paymentDetail()));
+    expect(page.status).toBe(403);
+    expect(page.doc.querySelector('#not-accepted')).toBeTruthy();
+    expect(formFields(page)).not.toContain('otp');
+    expect(readOutbox(outbox).length).toBe(before);
+    const back = await browser.submit(page, {});
+    expect(new URL(back.left!).searchParams.get('error')).toBe('access_denied');
+  });
+});
+
 describe('bad authorization_details', () => {
   const cases: [string, unknown][] = [
     ['unknown type', { type: 'account_information' }],

@@ -17,6 +17,10 @@ export const PAYMENT_DATA = {
       client_id: 'treasury-par', client_secret: 'treasury-par-secret-0123456789', redirect_uris: [CALLBACK], first_party: true,
       authorization_details_types: ['payment_initiation'], require_pushed_authorization_requests: true,
     },
+    {
+      client_id: 'treasury-card', client_secret: 'treasury-card-secret-0123456789', redirect_uris: [CALLBACK], first_party: true,
+      authorization_details_types: ['payment_initiation'], accepted_methods: ['card'],
+    },
   ],
   citizens: [
     { ...TEST_DATA.citizens[0]!, secure_channel: 'email' },
@@ -45,7 +49,7 @@ export function paymentDetail(amount = '1234.50', creditorName = 'Fornitore S.r.
 
 export const details = (...d: unknown[]) => ({ authorization_details: JSON.stringify(d) });
 
-export async function rpFor(issuer: string, clientId: 'treasury' | 'treasury-par' | 'rp'): Promise<oidc.Configuration> {
-  const secret = { treasury: 'treasury-secret-0123456789', 'treasury-par': 'treasury-par-secret-0123456789', rp: 'rp-secret-0123456789' }[clientId];
+export async function rpFor(issuer: string, clientId: 'treasury' | 'treasury-par' | 'treasury-card' | 'rp'): Promise<oidc.Configuration> {
+  const secret = { treasury: 'treasury-secret-0123456789', 'treasury-par': 'treasury-par-secret-0123456789', 'treasury-card': 'treasury-card-secret-0123456789', rp: 'rp-secret-0123456789' }[clientId];
   return oidc.discovery(new URL(issuer), clientId, secret, oidc.ClientSecretPost(secret), { execute: [oidc.allowInsecureRequests] });
 }
