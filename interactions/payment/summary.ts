@@ -5,7 +5,8 @@ import { currencyDecimals, ibanGrouped, ibanMasked, paymentsOf, total, type Deta
 const LOCALES: Record<string, string> = { it: 'it-IT', en: 'en-GB' };
 
 export function money(locale: string, currency: string, amount: string): string {
-  const f = new Intl.NumberFormat(LOCALES[locale] ?? locale, { style: 'currency', currency });
+  // Grouped always, as banks write it (1.234,50 €; Intl's Italian default leaves 4 digits ungrouped).
+  const f = new Intl.NumberFormat(LOCALES[locale] ?? locale, { style: 'currency', currency, useGrouping: 'always' } as unknown as Intl.NumberFormatOptions);
   // A decimal string is formatted exactly (no rounding through a float).
   return f.format(amount as unknown as number);
 }

@@ -39,7 +39,8 @@ describe('payment confirmation', () => {
     expect(page.left).toBeUndefined();
     expect(page.status).toBe(200);
     expect(formFields(page)).toEqual(expect.arrayContaining(['dispositive_password', 'otp']));
-    expect(page.doc.querySelector('#payment-amount')?.text).toBe(new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' }).format(1234.5));
+    expect(page.doc.querySelector('#payment-amount')?.text).toBe('1.234,50\u00a0€');
+    expect(page.doc.querySelector('#payment-amount')?.text).toBe(new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR', useGrouping: 'always' } as unknown as Intl.NumberFormatOptions).format(1234.5));
     expect(page.doc.querySelector('#payment-payee')?.text).toBe('Fornitore S.r.l.');
     expect(page.doc.querySelector('#payment-iban')?.text).toBe('IT60 X054 2811 1010 0000 0123 456');
     expect(page.doc.querySelector('#payment-reference')?.text).toBe('Fattura 2026/118');
