@@ -80,7 +80,8 @@ export const paymentStep = defineStep({
     if (!verified.ok) return refuse(`password ${verified.reason}`, verified.failures, verified.reason === 'locked_now');
     if (verified.changeRequired) {
       await ctx.audit({ event: 'payment.confirm', outcome: 'failure', subject: account.id, reason: `password ${verified.changeRequired}` });
-      return { type: 'challenge', page: await show(ctx, loaded, { error: 'payment.password_change', status: 403 }) };
+      const page = await show(ctx, loaded, { error: 'payment.password_change', status: 403 });
+      return { type: 'challenge', page: { ...page, data: { ...page.data, changeLink: true } } };
     }
     const checked = await codes(s).check(account.id, bind, code, kind);
     if (!checked.ok) return refuse(`code ${checked.reason}`, checked.failures, checked.lockedNow);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ManualClock } from '../../src/clock.ts';
 import { Browser, formFields, type Page } from '../helpers/browser.ts';
-import { OPERATOR } from '../helpers/data.ts';
+import { MARIO, OPERATOR } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, enterCredentials, exchange, type Started } from '../helpers/rp.ts';
 import { lastMessage, readOutbox, tempDir } from '../helpers/member-data.ts';
@@ -62,6 +62,11 @@ describe('payment confirmation', () => {
     expect(introspected.active).toBe(true);
     expect(introspected.authorization_details).toEqual([paymentDetail()]);
 
+    // The grant keeps what was authorised.
+    const at = await t.idp.provider.AccessToken.find(tokens.access_token);
+    const grant = await t.idp.provider.Grant.find(at!.grantId!);
+    expect((grant as unknown as { rar?: unknown[] }).rar).toContainEqual(paymentDetail());
+
     // A refresh never widens: the one-time payment is not carried to the new access token.
     const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
     expect(refreshed.authorization_details).toBeUndefined();
@@ -110,6 +115,37 @@ describe('payment confirmation', () => {
     const done = await browser.submit(page, { dispositive_password: 'Disp0s1', otp: codeFor().code! });
     const tokens = await exchange(rp, started, done.left!);
     expect(tokens.authorization_details).toEqual([paymentDetail('99.99', 'ACME Supplies Ltd')]);
+  });
+});
+
+describe('who confirms with what', () => {
+  it('a citizen confirms with the login password and the code sent by email', async () => {
+    const rp = await rpFor(t.issuer, 'treasury');
+    const browser = new Browser(t.issuer);
+    const started = await authorizationUrl(rp, details(paymentDetail('42.00', 'Comune di Roma')));
+    const page = await enterCredentials(browser, await browser.go(started.url), MARIO);
+    expect(formFields(page)).toEqual(expect.arrayContaining(['password', 'otp']));
+    expect(formFields(page)).not.toContain('dispositive_password');
+    const message = lastMessage(outbox, 'mario.rossi@example.org', 'payment_code')!;
+    expect(message.channel).toBe('email');
+    expect(message.text).toContain('Comune di Roma');
+    const done = await browser.submit(page, { password: MARIO.password, otp: message.code! });
+    expect((await exchange(rp, started, done.left!)).authorization_details).toEqual([paymentDetail('42.00', 'Comune di Roma')]);
+  });
+
+  it('an expired dispositive password (monthly) is refused, with the way to change it', async () => {
+    const id = 'O.12345678.MARIO';
+    await t.idp.services.passwords.set(id, 'dispositive', 'Disp0s1', { mustChange: false, expiresAt: clock.now() - 1000 });
+    try {
+      const rp = await rpFor(t.issuer, 'treasury');
+      const { browser, page } = await toConfirmation(rp, details(paymentDetail('7.00')));
+      const refused = await browser.submit(page, { dispositive_password: 'Disp0s1', otp: codeFor().code! });
+      expect(refused.status).toBe(403);
+      expect(refused.left).toBeUndefined();
+      expect(refused.doc.querySelector('a[href="/account/password/dispositive"]')).toBeTruthy();
+    } finally {
+      await t.idp.services.passwords.set(id, 'dispositive', 'Disp0s1', { mustChange: false });
+    }
   });
 });
 
