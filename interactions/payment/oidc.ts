@@ -6,7 +6,7 @@
 // access token carries the code's; a refresh carries none (each payment is authorised once).
 // Pushed authorization requests stay on (oidc-provider's default), required per client with
 // `require_pushed_authorization_requests`.
-import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderExtension } from '../../src/methods/method.ts';
 import type { Services } from '../../src/services.ts';
 import { detailsDigest } from './codes.ts';
@@ -28,12 +28,17 @@ export function rawDetails(ctx: KoaContextWithOIDC): string | undefined {
   return typeof raw === 'string' && raw ? raw : undefined;
 }
 
+// oidc-provider's error classes, loaded when first needed: importing the package prints its runtime
+// warning, which must not come before the server's first log line (the method is loaded with the config).
+const oidcErrors = async () => (await import('oidc-provider')).errors;
+
 export const paymentProvider: ProviderExtension = {
   configure(configuration: Configuration, s: Services) {
     const settings = paymentSettings.of(s.config);
     const batch = batchSchema(settings.maxBatch);
     const validator = (schema: typeof payment | typeof batch) => ({
-      validate(ctx: KoaContextWithOIDC, detail: unknown) {
+      async validate(ctx: KoaContextWithOIDC, detail: unknown) {
+        const errors = await oidcErrors();
         if ((rawDetails(ctx)?.length ?? 0) > settings.maxDetailsBytes) throw new errors.InvalidAuthorizationDetails(`authorization_details larger than ${settings.maxDetailsBytes} bytes`);
         const r = schema.safeParse(detail);
         if (!r.success) throw new errors.InvalidAuthorizationDetails(`${(detail as { type?: string }).type}: ${describeIssue(r.error)}`);
@@ -50,8 +55,8 @@ export const paymentProvider: ProviderExtension = {
           return rawDetails(ctx) ? resource : undefined as unknown as string;
         },
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, indicator) {
-          if (indicator !== resource) throw new errors.InvalidTarget();
+        async getResourceServerInfo(_ctx, indicator) {
+          if (indicator !== resource) throw new (await oidcErrors()).InvalidTarget();
           return { scope: '', audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: s.config.ttl.accessTokenSeconds };
         },
       },
