@@ -9,6 +9,7 @@ import identify from './identify/index.ts';
 import otp from './otp/index.ts';
 import passkey from './passkey/index.ts';
 import password from './password/index.ts';
+import payment from './payment/index.ts';
 import secureChannel from './secure-channel/index.ts';
 import totp from './totp/index.ts';
 
@@ -21,6 +22,7 @@ export const methods: readonly MethodModule[] = [
   otp,
   passkey,
   password,
+  payment,
   secureChannel,
   totp,
 ];

@@ -98,6 +98,7 @@ const schema = z.object({
     personal: passwordKind,
   }),
   expiryWarningDays: z.number().int().min(0).max(90),
+  policyProfile: z.enum(['seed', 'psd2']),
   levels: z.array(level).min(1),
   defaultAcr: z.string().min(1),
   ttl: z.object({
@@ -197,6 +198,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
     },
   },
   expiryWarningDays: 7,
+  policyProfile: 'seed',
   levels: [
     { acr: 'urn:idp:loa:1', steps: ['identify', 'password'] },
     { acr: 'urn:idp:loa:2', steps: ['identify', 'password', '<second-factor>'] },
@@ -273,6 +275,7 @@ export const SETTINGS: Setting[] = [
   { env: 'ARGON2_TIME_COST', path: 'argon2.timeCost', parse: int, doc: 'Argon2id iterations (default and minimum 2)' },
   { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
   { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
+  { env: 'POLICY_PROFILE', path: 'policyProfile', parse: str, doc: 'seed (default: every password kind and second factor locks after 7 consecutive failures; a login may take INTERACTION_TTL) or psd2 (Commission Delegated Regulation (EU) 2018/389 Art. 4: locked after 5 consecutive failures, codes used once, a login or payment confirmation abandoned after 5 minutes); settings given explicitly win over the profile' },
   { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
   { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor; urn:idp:loa:3 identify, certificate, password, offered when MTLS_MODE is not off)' },
   { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
@@ -358,15 +361,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   merged.production = env.NODE_ENV === 'production';
   delete merged.demo; // derived from production mode unless set explicitly
   merged.methods = Object.fromEntries(modules.filter((m) => m.settings).map((m) => [m.id, structuredClone(m.settings!.defaults)]));
+  let fileData: unknown;
   if (env.CONFIG_FILE) {
-    let fileData: unknown;
     try {
       fileData = JSON.parse(readFileSync(env.CONFIG_FILE, 'utf8'));
     } catch (err) {
       throw new ConfigError(`CONFIG_FILE ${env.CONFIG_FILE}: ${(err as Error).message}`);
     }
-    merged = deepMerge(merged, legacyMethodKeys(fileData, modules)) as Record<string, unknown>;
   }
+  // The policy profile changes the defaults; the file, the environment and overrides still win.
+  const profile = overrides.policyProfile ?? env.POLICY_PROFILE ?? (fileData as { policyProfile?: unknown } | undefined)?.policyProfile;
+  if (profile === 'psd2') merged = deepMerge(merged, psd2Defaults(merged)) as Record<string, unknown>;
+  if (fileData !== undefined) merged = deepMerge(merged, legacyMethodKeys(fileData, modules)) as Record<string, unknown>;
   const settings = allSettings(modules);
   const fromEnv: Record<string, unknown> = {};
   for (const s of settings) {
@@ -409,6 +415,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   if (config.issuer.endsWith('/')) config.issuer = config.issuer.slice(0, -1);
   if (config.production && !config.dataKey) throw new ConfigError('invalid setting DATA_KEY (dataKey): required in production');
   return config;
+}
+
+/**
+ * The psd2 profile (Commission Delegated Regulation (EU) 2018/389, Art. 4): at most 5 consecutive
+ * failures before the block, for every password kind and every method setting named `maxFailures`;
+ * a login or confirmation ends 5 minutes after it started (so after 5 minutes without activity).
+ */
+export const PSD2_MAX_FAILURES = 5;
+export const PSD2_INTERACTION_SECONDS = 300;
+function psd2Defaults(base: Record<string, unknown>): Record<string, unknown> {
+  const passwords = Object.fromEntries(Object.keys(DEFAULTS.passwords).map((k) => [k, { maxFailures: PSD2_MAX_FAILURES }]));
+  const methods = Object.fromEntries(Object.entries((base.methods ?? {}) as Record<string, Record<string, unknown>>)
+    .filter(([, v]) => typeof v?.maxFailures === 'number').map(([id]) => [id, { maxFailures: PSD2_MAX_FAILURES }]));
+  return {
+    passwords, methods,
+    otp: { maxAttempts: Math.min(DEFAULTS.otp.maxAttempts, PSD2_MAX_FAILURES) },
+    ttl: { interactionSeconds: PSD2_INTERACTION_SECONDS },
+  };
 }
 
 /** Method settings given at the top level (`card: {...}`, as before `methods.card`) move under `methods`. */

@@ -53,7 +53,23 @@ export async function startFlow(s: Services, provider: Provider, details: Detail
         flow.acr = required;
         flow.chain = s.policy.chain(required);
       }
+      skipDone(s, flow, details.session?.amr ?? []);
     }
   }
   return flow;
+}
+
+/**
+ * A step-up asks only for what is missing: the leading steps of the chain that the session's login
+ * already passed (each a login step whose amr the session has) are passed again without a page,
+ * and their amr kept. A slot, or any other step, ends the skipping.
+ */
+function skipDone(s: Services, flow: FlowState, done: readonly string[]): void {
+  while (flow.index < flow.chain.length) {
+    const step = s.steps.get(flow.chain[flow.index]!);
+    if (!step || step.kind !== 'login') return;
+    if (!step.identifies && !(step.amr.length && step.amr.every((v) => done.includes(v)))) return;
+    for (const v of step.amr) if (!flow.amr.includes(v)) flow.amr.push(v);
+    flow.index += 1;
+  }
 }

@@ -47,6 +47,9 @@ const operator = z.strictObject({
   given_name: text.optional(),
   family_name: text.optional(),
   email: z.email().optional(),
+  phone: code(/^\+[1-9]\d{6,14}$/, 'phone: international format, e.g. +393331234567').optional(),
+  // The secure channel (codes of payment confirmations), registered at the branch: the contact of that kind.
+  secure_channel: z.enum(['email', 'sms']).optional(),
   // What the operator may use: some of the company's accounts and functions (set on first import only).
   accounts: z.array(code(/^\d{10}$/, 'telematic account: 10 digits')).optional(),
   functions: z.array(z.string().min(1).max(50)).optional(),
@@ -124,6 +127,7 @@ export function parseImport(textBody: string, source: string, services: Pick<Ser
       if (op.code === defaultOperatorCode(co.code)) fail(['companies', i, 'operators', j, 'code'], `${op.code} is the default operator, created with the company`);
       policyCheck(['companies', i, 'operators', j, 'password'], 'operator', op.password);
       if (op.dispositive_password) policyCheck(['companies', i, 'operators', j, 'dispositive_password'], 'dispositive', op.dispositive_password);
+      if (op.secure_channel && !(op.secure_channel === 'email' ? op.email : op.phone)) fail(['companies', i, 'operators', j, 'secure_channel'], `secure_channel ${op.secure_channel}: no ${op.secure_channel === 'email' ? 'email' : 'phone'} on record`);
       op.accounts?.forEach((n, k) => {
         if (!co.accounts.some((a) => a.number === n)) fail(['companies', i, 'operators', j, 'accounts', k], `${n} is not one of the company's accounts`);
       });
@@ -197,8 +201,10 @@ export async function applyImport(data: ImportData, s: Services, provider: Provi
       await s.accounts.upsert({
         id, type: 'operator', companyCode: co.code, companyName: co.name, operatorCode: op.code,
         givenName: 'given_name' in op ? op.given_name : undefined, familyName: 'family_name' in op ? op.family_name : undefined,
-        email: 'email' in op ? op.email : undefined,
+        email: 'email' in op ? op.email : undefined, phone: 'phone' in op ? op.phone : undefined,
       });
+      const contact = 'secure_channel' in op && op.secure_channel ? { channel: op.secure_channel, to: op.secure_channel === 'email' ? op.email : op.phone } : undefined;
+      if (contact?.to && !(await s.secureChannels.get(id))) await s.secureChannels.set(id, { channel: contact.channel, to: contact.to, registeredAt: s.clock.now() });
       await initial(id, 'operator', op.password, op.must_change);
       if (op.dispositive_password) await initial(id, 'dispositive', op.dispositive_password, op.must_change);
       await s.redis.sadd(keys.companyOperators(co.code), op.code);

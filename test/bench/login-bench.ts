@@ -52,7 +52,7 @@ const { values: opt } = parseArgs({
     'max-logins': { type: 'string', default: '20000' },
     'max-refresh': { type: 'string', default: '200000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey,loa3' },
+    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey,loa3,payment' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'compiled' },
@@ -67,7 +67,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
        [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps,passkey,loa3] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
+       [--phases login,argon,refresh,floor,steps,passkey,loa3,payment] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
        [--runtime compiled|tsx]
   --runtime          compiled: node dist/src/main.js, as npm start runs it (built first when stale; the default);
                      tsx: node --import tsx src/main.ts, from the sources
@@ -104,7 +104,7 @@ if (opt.runtime !== 'compiled' && opt.runtime !== 'tsx') {
 const PROVIDER_MAIN = opt.runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey', 'loa3'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey', 'loa3', 'payment'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -869,6 +869,7 @@ async function main(): Promise<number> {
 
   // Passkey assertion check (test/bench/passkey-bench.ts) -------------------------------------------
   if (PHASES.has('passkey') && !failed) report.push('', ...(await passkeyBench(redisUrl)));
+  if (PHASES.has('payment') && !failed) report.push('', ...(await (await import('./payment-bench.ts')).paymentBench(redisUrl))); // test/bench/payment-bench.ts
 
   // loa:3: certificate + password (its own file) ------------------------------------------------
   if (PHASES.has('loa3') && !failed) {

@@ -73,7 +73,7 @@ describe('requested level', () => {
 });
 
 describe('step-up', () => {
-  it('re-prompts a loa:1 session for loa:2, keeps the user, and raises acr and amr', async () => {
+  it('re-prompts a loa:1 session for loa:2 with only the missing second factor, keeps the user, and raises acr and amr', async () => {
     const browser = new Browser(t.issuer);
     const first = await login(browser, rp, MARIO);
     expect(first.claims()!.acr).toBe('urn:idp:loa:1');
@@ -81,11 +81,11 @@ describe('step-up', () => {
     const started = await authorizationUrl(rp, { acr_values: 'urn:idp:loa:2' });
     const page = await browser.go(started.url);
     expect(page.left).toBeUndefined();
-    // Same user: no identify page, straight to the password.
-    expect(formFields(page)).toContain('password');
+    // Same user, the password already proved by this session: straight to the second factor.
+    expect(formFields(page)).toContain('otp');
     expect(formFields(page)).not.toContain('fiscal_code');
-    const code = await browser.submit(page, { password: MARIO.password });
-    const wrong = await browser.submit(code, { otp: '000000' });
+    expect(formFields(page)).not.toContain('password');
+    const wrong = await browser.submit(page, { otp: '000000' });
     expect(wrong.status).toBe(401);
     const done = await browser.submit(wrong, { otp: '123456' });
     const tokens = await exchange(rp, started, done.left!);
@@ -98,6 +98,18 @@ describe('step-up', () => {
       const again = await browser.go((await authorizationUrl(rp, { acr_values: acr })).url);
       expect(again.left).toContain(CALLBACK);
     }
+
+    // max_age=0: "this level for this login only": the whole login is asked again.
+    const fresh = await authorizationUrl(rp, { acr_values: 'urn:idp:loa:2', max_age: '0' });
+    const relogin = await browser.go(fresh.url);
+    expect(relogin.left).toBeUndefined();
+    expect(formFields(relogin)).toContain('password');
+    const code = await enterCredentials(browser, relogin, MARIO);
+    expect(formFields(code)).toContain('otp');
+    const redone = await browser.submit(code, { otp: '123456' });
+    const again = await exchange(rp, fresh, redone.left!);
+    expect(again.claims()!.acr).toBe('urn:idp:loa:2');
+    expect(again.claims()!.auth_time).toBeGreaterThanOrEqual(tokens.claims()!.auth_time!);
   });
 });
 
