@@ -245,14 +245,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     async close() {
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { (s as http.Server).closeAllConnections?.(); s.close(r); })));
-      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
       if (!opts.store) await store.close();
     },
     async shutdown() {
       lifecycle.draining = true;
       clearInterval(purging);
       await closeGracefully(servers, config.shutdownTimeoutMs);
-      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
       if (!opts.store) await store.close();
     },
   };

@@ -32,10 +32,10 @@ export const CORE_KEYS: KeyDoc[] = [
   { key: 'companies', type: 'set', ttl: 'none', what: 'every company code (back-office list)' },
   { key: 'company:{CODE}:operators', type: 'set', ttl: 'none', what: 'a company\'s operator codes' },
   { key: 'acct:{ID}:enabled', type: 'hash', ttl: 'none', what: 'an operator\'s accounts and functions' },
-  // Made by rate-limiter-flexible (src/http/rate-limit.ts), one key per command.
+  // The abuse limits' counters (src/http/rate-limit.ts): an account's two share its hash tag.
   { key: 'rl:ip:ADDRESS', type: 'string', ttl: 'RATE_LIMIT_IP_WINDOW', what: 'failed secret checks from one address' },
-  { key: 'rl:acct:NAME', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account (or client@address)' },
-  { key: 'rl:slow:NAME', type: 'string', ttl: 'RATE_LIMIT_SLOW_DAYS', what: '… for one account, over the long window' },
+  { key: 'rl:acct:{NAME}', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account (or client@address)' },
+  { key: 'rl:slow:{NAME}', type: 'string', ttl: 'RATE_LIMIT_SLOW_DAYS', what: '… for one account, over the long window' },
   { key: 'callback:STEP:{STATE}', type: 'string', ttl: 'the interaction\'s', what: 'state sent to an upstream provider → the interaction it comes back to' },
 ];
 
