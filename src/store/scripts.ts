@@ -22,14 +22,15 @@ end
 return {n, 0}`,
   },
   // KEYS[1] credential hash; ARGV[1] the hash that was verified.
-  // Returns 'ok' (failures reset), 'locked', or 'stale' (the password changed meanwhile).
+  // Returns 'ok' (failures reset: written only when there are some), 'locked', or 'stale' (the
+  // password changed meanwhile).
   passwordSuccess: {
     numberOfKeys: 1,
     lua: `
-local v = redis.call('HMGET', KEYS[1], 'locked', 'hash')
+local v = redis.call('HMGET', KEYS[1], 'locked', 'hash', 'failures')
 if v[1] == '1' then return 'locked' end
 if v[2] ~= ARGV[1] then return 'stale' end
-redis.call('HSET', KEYS[1], 'failures', '0')
+if v[3] and v[3] ~= '0' then redis.call('HSET', KEYS[1], 'failures', '0') end
 return 'ok'`,
   },
   // KEYS[1] an oidc-provider model (a JSON string); ARGV[1] time of consumption. Appends "\n<time>"
