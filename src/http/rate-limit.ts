@@ -71,25 +71,26 @@ export const GIVE_BACK_MS = 1000;
 // counter (its window ended meanwhile) leave it at the take; a counter at 0 with nothing taken is
 // removed. Returns per key {count, ms before the window ends when over the limit, else 0}.
 const COUNT_LUA = `
-local out = {}
-for i = 1, #KEYS do
+local function count(i)
   local take, give = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2])
   local n = redis.call('INCRBY', KEYS[i], take - give)
   local fresh = n == take - give
   if take == 0 and n <= 0 then
     redis.call('DEL', KEYS[i])
-    n = 0
-  else
-    if n < take then
-      redis.call('SET', KEYS[i], take, 'KEEPTTL')
-      n = take
-    end
-    if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
+    return 0, 0
   end
-  out[#out + 1] = n
-  out[#out + 1] = (take == 1 and n > tonumber(ARGV[i * 4])) and redis.call('PTTL', KEYS[i]) or 0
+  if n < take then
+    redis.call('SET', KEYS[i], take, 'KEEPTTL')
+    n = take
+  end
+  if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
+  if take == 1 and n > tonumber(ARGV[i * 4]) then return n, redis.call('PTTL', KEYS[i]) end
+  return n, 0
 end
-return out`;
+local n1, ms1 = count(1)
+if #KEYS == 1 then return {n1, ms1} end
+local n2, ms2 = count(2)
+return {n1, ms1, n2, ms2}`;
 
 const countReply = (raw: unknown) => replies.tuple(raw, 2).map(replies.number);
 const COUNT = [
