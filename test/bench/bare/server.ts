@@ -72,6 +72,8 @@ const configuration: Configuration = {
   async issueRefreshToken(_ctx, client) {
     return client.grantTypeAllowed('refresh_token');
   },
+  // Every refresh grant rotates the refresh token, as ours does for every client (src/token-policy.ts).
+  rotateRefreshToken: () => true,
   features: {
     devInteractions: { enabled: false },
     claimsParameter: { enabled: true },
