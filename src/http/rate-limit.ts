@@ -12,10 +12,10 @@
 // Over a limit the request is refused with 429 and Retry-After, before any work is done.
 //
 // Cost: one script call per key group (the address; the account's two counters, which share a hash
-// tag), one INCRBY each, PTTL only when refusing. Points given back wait in this process (at most
-// GIVE_BACK_MS) and go with the next attempt on the same counter, in the same script call (so a
-// user's next login, or the next request from a busy address, carries them: no call of its own);
-// the rest are written by a timer, and on close. A point waiting to be given back counts as an
+// tag), one INCRBY each, PTTL only when refusing. Points given back wait in this process (half
+// GIVE_BACK_MS to GIVE_BACK_MS) and go with the next attempt on the same counter, in the same script
+// call (so a user's next login, or the next request from a busy address, carries them: no call of
+// its own); the rest are written by a timer, and on close. A point waiting to be given back counts as an
 // attempt in flight: the limits refuse at the same counts within a process, and other processes
 // see, for at most GIVE_BACK_MS, a count higher by those points (never lower).
 import { isIP } from 'node:net';
@@ -103,10 +103,11 @@ interface Counter { key: string; name: string; window: number; limit: number }
 export class AbuseLimits {
   private readonly r: Config['rateLimit'];
   private readonly listeners: Listener[] = [];
-  /** Points given back, not yet written: counter key → points. */
-  private readonly pending = new Map<string, number>();
+  /** Points given back, not yet written: counter key → points, and when the first of them came. */
+  private readonly pending = new Map<string, { points: number; since: number }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly redis: Redis, config: Pick<Config, 'rateLimit'>) {
     this.r = config.rateLimit;
@@ -133,7 +134,7 @@ export class AbuseLimits {
 
   /** One script call: take (1) or not (0) a point from each counter, with the points waiting to go back. */
   private async count(group: Counter[], take: 0 | 1): Promise<number[]> {
-    const give = group.map((c) => this.pending.get(c.key) ?? 0);
+    const give = group.map((c) => this.pending.get(c.key)?.points ?? 0);
     for (const c of group) this.pending.delete(c.key);
     try {
       return await COUNT[group.length - 1]!.run(this.redis, group.map((c) => c.key), ...group.flatMap((c, i) => [take, give[i]!, c.window, c.limit]));
@@ -144,24 +145,32 @@ export class AbuseLimits {
   }
 
   private giveBack(key: string, points: number): void {
-    this.pending.set(key, (this.pending.get(key) ?? 0) + points);
-    if (!this.timer) {
-      this.timer = setTimeout(() => { this.timer = undefined; void this.flush().catch(() => undefined); }, GIVE_BACK_MS);
-      this.timer.unref();
-    }
+    const p = this.pending.get(key);
+    if (p) p.points += points;
+    else this.pending.set(key, { points, since: performance.now() });
+    this.schedule();
   }
 
-  /** Writes the points waiting to be given back (the timer, and close). */
-  async flush(): Promise<void> {
-    const keys = [...this.pending.keys()];
+  /** The timer: every half GIVE_BACK_MS, writes the points that have waited at least that long. */
+  private schedule(): void {
+    if (this.timer || this.closed || !this.pending.size) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush(performance.now() - GIVE_BACK_MS / 2).catch(() => undefined).finally(() => this.schedule());
+    }, GIVE_BACK_MS / 2);
+    this.timer.unref();
+  }
+
+  /** Writes the points waiting to be given back since `before` (performance.now()), by default all. */
+  async flush(before = Infinity): Promise<void> {
+    const keys = [...this.pending].filter(([, p]) => p.since <= before).map(([key]) => key);
     if (!keys.length) return this.flushing;
-    // Counters of one hash tag together (an account's two), the others one by one.
+    // An account's two counters together (they share its hash tag), the others one by one.
     const byTag = new Map<string, Counter[]>();
     for (const key of keys) {
-      const tag = key.slice(key.indexOf('{'));
       const c = { key, name: '', window: 1, limit: 0 };
-      if (key.includes('{')) byTag.set(tag, [...(byTag.get(tag) ?? []), c]);
-      else byTag.set(key, [c]);
+      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key;
+      byTag.set(account, [...(byTag.get(account) ?? []), c]);
     }
     this.flushing = Promise.all([...byTag.values()].map((group) => this.count(group, 0))).then(() => undefined);
     return this.flushing;
@@ -169,6 +178,7 @@ export class AbuseLimits {
 
   /** Stops the timer and writes what waits to be given back (the store must still be open). */
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush().catch(() => undefined);
