@@ -6,8 +6,8 @@
 //   brought back); the first time appended is the one read.
 // - Grant-bound tokens are indexed in a sorted set per grant (`oidc:grant:{GRANT}`, the grant's hash
 //   tag), scored by expiry, pruned of expired members when a code or a refresh token is written, and
-//   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's own SET goes in the
-//   same round trip (it lives in its own slot: its key is all the provider gives find).
+//   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's
+//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given).
 // - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
 //   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
 // - Models written in the hash format of earlier versions ({payload, consumed}) are still read, but
