@@ -17,6 +17,7 @@ import { errorPage } from './http/error-page.ts';
 import { formPost } from './http/form-post.ts';
 import { coreStrings } from './http/core-strings.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { ownPaths } from './http/own-paths.ts';
 import { Views } from './http/views.ts';
 import { createLogger } from './logger.ts';
 import { createProvider } from './provider.ts';
@@ -192,8 +193,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   for (const m of methods) if (m.provider?.middleware) provider.use(m.provider.middleware(services));
   provider.use(limitClientAuth(services.limits));
   provider.use(errorPage(views, log));
-  provider.use(router.routes());
-  provider.use(router.allowedMethods({ throw: true }));
+  provider.use(ownPaths(router));
 
   const servers: Server[] = [];
   let extraStarted = false;
@@ -245,14 +245,14 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     async close() {
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { (s as http.Server).closeAllConnections?.(); s.close(r); })));
-      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
       if (!opts.store) await store.close();
     },
     async shutdown() {
       lifecycle.draining = true;
       clearInterval(purging);
       await closeGracefully(servers, config.shutdownTimeoutMs);
-      await Promise.all([services.audit.settled(), lateWorkSettled()]);
+      await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
       if (!opts.store) await store.close();
     },
   };

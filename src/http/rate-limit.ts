@@ -1,5 +1,5 @@
-// Abuse limits on every route that checks a secret (rate-limiter-flexible on Redis: one atomic Lua
-// script per count, shared by every process; never in-process memory).
+// Abuse limits on every route that checks a secret: counters in Redis shared by every process (never
+// in-process memory), each changed only by one atomic Lua script (below).
 //
 // An attempt takes a point from each limiter that applies before any secret is checked, so that
 // concurrent requests cannot race past a limit; an attempt that turns out right gives its points
@@ -10,11 +10,19 @@
 //   slow     failures per account over a long window (NIST SP 800-63B RATE_LIMIT_SLOW_*
 //            "at most 100"), which successes in between do not reset
 // Over a limit the request is refused with 429 and Retry-After, before any work is done.
+//
+// Cost: one script call per key group (the address; the account's two counters, which share a hash
+// tag), one INCRBY each, PTTL only when refusing. Points given back wait in this process (half
+// GIVE_BACK_MS to GIVE_BACK_MS) and go with the next attempt on the same counter, in the same script
+// call (so a user's next login, or the next request from a busy address, carries them: no call of
+// its own); the rest are written by a timer, and on close. A point waiting to be given back counts as an
+// attempt in flight: the limits refuse at the same counts within a process, and other processes
+// see, for at most GIVE_BACK_MS, a count higher by those points (never lower).
 import { isIP } from 'node:net';
 import type Koa from 'koa';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { defineScript, registerScripts, replies } from '../store/script.ts';
 
 export class TooManyAttempts extends Error {
   readonly status = 429;
@@ -49,24 +57,61 @@ export function addressKey(ip: string): string {
 
 /** An account name for a key: printable, bounded (it comes from what the user typed). */
 function nameKey(name: string): string {
-  return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 100);
+  // No braces: the name is the hash tag of its counters (src/store/keys.ts).
+  return name.replace(/[^\x21-\x7a|~]/g, '?').slice(0, 100);
 }
 
 type Listener = (limit: string) => void;
 
-export class AbuseLimits {
-  private readonly ip: RateLimiterRedis;
-  private readonly account: RateLimiterRedis;
-  private readonly slow: RateLimiterRedis;
-  private readonly listeners: Listener[] = [];
+/** Points given back are written within this time (or sooner, with the next attempt on the counter). */
+export const GIVE_BACK_MS = 1000;
 
-  constructor(redis: Redis, config: Pick<Config, 'rateLimit'>) {
-    const r = config.rateLimit;
-    const make = (keyPrefix: string, points: number, duration: number) =>
-      new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
-    this.ip = make('rl:ip', r.ipFailures, r.ipWindowSeconds);
-    this.account = make('rl:acct', r.accountFailures, r.accountWindowSeconds);
-    this.slow = make('rl:slow', r.slowFailures, r.slowWindowDays * 86_400);
+// KEYS counters of one hash tag; ARGV per key: take (1|0), give back (>= 0), window (s), limit.
+// INCRBY take - give back; a counter that was empty starts its window; give-backs that exceed the
+// counter (its window ended meanwhile) leave it at the take; a counter at 0 with nothing taken is
+// removed. Returns per key {count, ms before the window ends when over the limit, else 0}.
+const COUNT_LUA = `
+local function count(i)
+  local take, give = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2])
+  local n = redis.call('INCRBY', KEYS[i], take - give)
+  local fresh = n == take - give
+  if take == 0 and n <= 0 then
+    redis.call('DEL', KEYS[i])
+    return 0, 0
+  end
+  if n < take then
+    redis.call('SET', KEYS[i], take, 'KEEPTTL')
+    n = take
+  end
+  if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
+  if take == 1 and n > tonumber(ARGV[i * 4]) then return n, redis.call('PTTL', KEYS[i]) end
+  return n, 0
+end
+local n1, ms1 = count(1)
+if #KEYS == 1 then return {n1, ms1} end
+local n2, ms2 = count(2)
+return {n1, ms1, n2, ms2}`;
+
+const countReply = (raw: unknown) => replies.tuple(raw, 2).map(replies.number);
+const COUNT = [
+  defineScript<(string | number)[], number[]>({ name: 'abuseCount1', numberOfKeys: 1, lua: COUNT_LUA, reply: countReply }),
+  defineScript<(string | number)[], number[]>({ name: 'abuseCount2', numberOfKeys: 2, lua: COUNT_LUA, reply: countReply }),
+];
+
+interface Counter { key: string; name: string; window: number; limit: number }
+
+export class AbuseLimits {
+  private readonly r: Config['rateLimit'];
+  private readonly listeners: Listener[] = [];
+  /** Points given back, not yet written: counter key → points, and when the first of them came. */
+  private readonly pending = new Map<string, { points: number; since: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly redis: Redis, config: Pick<Config, 'rateLimit'>) {
+    this.r = config.rateLimit;
+    registerScripts(redis, COUNT);
   }
 
   /** Called with the limit's name on each refusal (metrics). */
@@ -74,25 +119,82 @@ export class AbuseLimits {
     this.listeners.push(listener);
   }
 
+  /** The counters of an attempt, in groups that one script call updates (one hash tag each). */
+  private groups(k: AttemptKeys): Counter[][] {
+    const r = this.r;
+    const out: Counter[][] = [[{ key: `rl:ip:${addressKey(k.ip)}`, name: 'ip', window: r.ipWindowSeconds, limit: r.ipFailures }]];
+    if (k.account) {
+      const tag = `{${nameKey(k.account)}}`;
+      const group: Counter[] = [{ key: `rl:acct:${tag}`, name: 'account', window: r.accountWindowSeconds, limit: r.accountFailures }];
+      if (k.slow) group.push({ key: `rl:slow:${tag}`, name: 'slow', window: r.slowWindowDays * 86_400, limit: r.slowFailures });
+      out.push(group);
+    }
+    return out;
+  }
+
+  /** One script call: take (1) or not (0) a point from each counter, with the points waiting to go back. */
+  private async count(group: Counter[], take: 0 | 1): Promise<number[]> {
+    const give = group.map((c) => this.pending.get(c.key)?.points ?? 0);
+    for (const c of group) this.pending.delete(c.key);
+    try {
+      return await COUNT[group.length - 1]!.run(this.redis, group.map((c) => c.key), ...group.flatMap((c, i) => [take, give[i]!, c.window, c.limit]));
+    } catch (err) {
+      group.forEach((c, i) => { if (give[i]) this.giveBack(c.key, give[i]!); });
+      throw err;
+    }
+  }
+
+  private giveBack(key: string, points: number): void {
+    const p = this.pending.get(key);
+    if (p) p.points += points;
+    else this.pending.set(key, { points, since: performance.now() });
+    this.schedule();
+  }
+
+  /** The timer: every half GIVE_BACK_MS, writes the points that have waited at least that long. */
+  private schedule(): void {
+    if (this.timer || this.closed || !this.pending.size) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush(performance.now() - GIVE_BACK_MS / 2).catch(() => undefined).finally(() => this.schedule());
+    }, GIVE_BACK_MS / 2);
+    this.timer.unref();
+  }
+
+  /** Writes the points waiting to be given back since `before` (performance.now()), by default all. */
+  async flush(before = Infinity): Promise<void> {
+    const keys = [...this.pending].filter(([, p]) => p.since <= before).map(([key]) => key);
+    if (!keys.length) return this.flushing;
+    // An account's two counters together (they share its hash tag), the others one by one.
+    const byTag = new Map<string, Counter[]>();
+    for (const key of keys) {
+      const c = { key, name: '', window: 1, limit: 0 };
+      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key;
+      byTag.set(account, [...(byTag.get(account) ?? []), c]);
+    }
+    this.flushing = Promise.all([...byTag.values()].map((group) => this.count(group, 0))).then(() => undefined);
+    return this.flushing;
+  }
+
+  /** Stops the timer and writes what waits to be given back (the store must still be open). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush().catch(() => undefined);
+  }
+
   /** Takes one attempt, or throws TooManyAttempts (a store error goes up as it is: 503). */
   async attempt(k: AttemptKeys): Promise<Attempt> {
-    const taken: [RateLimiterRedis, string, string][] = [[this.ip, addressKey(k.ip), 'ip']];
-    if (k.account) {
-      taken.push([this.account, nameKey(k.account), 'account']);
-      if (k.slow) taken.push([this.slow, nameKey(k.account), 'slow']);
-    }
-    const results = await Promise.all(taken.map(async ([limiter, key]) => {
-      try {
-        await limiter.consume(key);
-        return undefined;
-      } catch (res) {
-        if (res instanceof RateLimiterRes) return res;
-        throw res;
-      }
+    const groups = this.groups(k);
+    const results = await Promise.all(groups.map((g) => this.count(g, 1)));
+    const refused: { name: string; ms: number }[] = [];
+    groups.forEach((g, gi) => g.forEach((c, i) => {
+      const n = results[gi]![i * 2]!;
+      if (n > c.limit) refused.push({ name: c.name, ms: results[gi]![i * 2 + 1]! });
     }));
-    const refused = results.map((res, i) => (res ? { res, name: taken[i]![2] } : undefined)).filter((x) => x !== undefined);
     if (refused.length) {
-      const wait = Math.max(...refused.map((r) => r.res.msBeforeNext));
+      const wait = Math.max(...refused.map((r) => r.ms));
       for (const l of this.listeners) l(refused[0]!.name);
       throw new TooManyAttempts(Math.max(1, Math.ceil(wait / 1000)), refused[0]!.name);
     }
@@ -101,14 +203,17 @@ export class AbuseLimits {
       release: async () => {
         if (released) return;
         released = true;
-        await Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1)));
+        for (const g of groups) for (const c of g) this.giveBack(c.key, 1);
       },
     };
   }
 
   /** Clears an account's counts (an unlock by the branch or the command line). */
   async clearAccount(accountId: string): Promise<void> {
-    await Promise.all([this.account.delete(nameKey(accountId)), this.slow.delete(nameKey(accountId))]);
+    const tag = `{${nameKey(accountId)}}`;
+    this.pending.delete(`rl:acct:${tag}`);
+    this.pending.delete(`rl:slow:${tag}`);
+    await this.redis.del(`rl:acct:${tag}`, `rl:slow:${tag}`);
   }
 }
 

@@ -11,7 +11,7 @@ export function securityHeaders(hstsMaxAge = 0): Koa.Middleware {
     ctx.set('x-content-type-options', 'nosniff');
     ctx.set('referrer-policy', 'no-referrer');
     ctx.set('x-frame-options', 'DENY');
-    if (ctx.response.is('html')) {
+    if (ctx.response.type === 'text/html') {
       // No form-action: Chrome applies it to the redirects after a post, which go to the clients.
       ctx.set('content-security-policy', "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
     }

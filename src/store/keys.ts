@@ -10,11 +10,11 @@ export const CORE_KEYS: KeyDoc[] = [
   { key: 'acct:{ID}:cred:KIND', type: 'hash', ttl: 'none', what: 'one password: hash, failures, locked…' },
   { key: 'sub:SUB', type: 'string', ttl: 'none', what: 'subject → account id' },
   { key: 'company:{CODE}', type: 'hash', ttl: 'none', what: 'a company: name, telematic accounts' },
-  { key: 'oidc:MODEL:{ID}', type: 'hash', ttl: 'the model\'s expiry', what: 'oidc-provider model (payload, consumed)' },
+  { key: 'oidc:MODEL:{ID}', type: 'string', ttl: 'the model\'s expiry', what: 'oidc-provider model: JSON (+ consumed)' },
   { key: 'oidc:grant:{GRANT}', type: 'zset', ttl: 'longest member', what: 'keys issued under a grant, by expiry' },
   { key: 'oidc:uid:{UID}', type: 'string', ttl: 'the session\'s', what: 'session uid → session id' },
   { key: 'oidc:usercode:{CODE}', type: 'string', ttl: 'the device code\'s', what: 'user code → device code id' },
-  { key: 'flow:{UID}', type: 'string', ttl: 'the interaction\'s', what: 'our login-step state of an interaction' },
+  { key: 'flow:{UID}', type: 'string', ttl: 'the interaction\'s', what: 'our login-step state of an interaction (read with oidc:Interaction:{UID})' },
   { key: 'demo:{STATE}', type: 'string', ttl: '10 minutes', what: '/demo relying party\'s PKCE verifier' },
   { key: 'keys:jwks, keys:cookies', type: 'string', ttl: 'none', what: 'generated signing / cookie keys, sealed under DATA_KEY' },
   { key: 'requests:purge-turn', type: 'string', ttl: '50 minutes', what: 'which process runs the hourly purge' },
@@ -32,10 +32,10 @@ export const CORE_KEYS: KeyDoc[] = [
   { key: 'companies', type: 'set', ttl: 'none', what: 'every company code (back-office list)' },
   { key: 'company:{CODE}:operators', type: 'set', ttl: 'none', what: 'a company\'s operator codes' },
   { key: 'acct:{ID}:enabled', type: 'hash', ttl: 'none', what: 'an operator\'s accounts and functions' },
-  // Made by rate-limiter-flexible (src/http/rate-limit.ts), one key per command.
+  // The abuse limits' counters (src/http/rate-limit.ts): an account's two share its hash tag.
   { key: 'rl:ip:ADDRESS', type: 'string', ttl: 'RATE_LIMIT_IP_WINDOW', what: 'failed secret checks from one address' },
-  { key: 'rl:acct:NAME', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account (or client@address)' },
-  { key: 'rl:slow:NAME', type: 'string', ttl: 'RATE_LIMIT_SLOW_DAYS', what: '… for one account, over the long window' },
+  { key: 'rl:acct:{NAME}', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account (or client@address)' },
+  { key: 'rl:slow:{NAME}', type: 'string', ttl: 'RATE_LIMIT_SLOW_DAYS', what: '… for one account, over the long window' },
   { key: 'callback:STEP:{STATE}', type: 'string', ttl: 'the interaction\'s', what: 'state sent to an upstream provider → the interaction it comes back to' },
 ];
 

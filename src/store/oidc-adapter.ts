@@ -1,6 +1,17 @@
-// oidc-provider's storage adapter over Redis. Each model instance is a hash {payload, consumed}
-// with the model's TTL. Grant-bound tokens are indexed in a sorted set scored by expiry, pruned on
-// every write, so the index stays bounded by the live tokens and revokeByGrantId reaches them all.
+// oidc-provider's storage adapter over Redis, one command per read and one round trip per write.
+//
+// - A model is a JSON string with the model's TTL (SET EX), written whole. The key already says the
+//   model and the id, so a payload's `kind` and `jti` are not stored again (such a value starts with
+//   "~"). Consumption appends "\n<time>" (a script, so that a key that has just expired is not
+//   brought back); the first time appended is the one read.
+// - Grant-bound tokens are indexed in a sorted set per grant (`oidc:grant:{GRANT}`, the grant's hash
+//   tag), scored by expiry, pruned of expired members when a code or a refresh token is written, and
+//   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's
+//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given).
+// - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
+//   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
+// - Models written in the hash format of earlier versions ({payload, consumed}) are still read, but
+//   for interactions (short-lived: a login in progress across the upgrade starts again).
 import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Redis } from 'ioredis';
@@ -11,11 +22,46 @@ const GRANTABLE = new Set([
   'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
   'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
 ]);
-
 // Client metadata is read several times per login and changes only by import: kept in memory for a
 // few seconds (an import reaches other processes within CLIENT_CACHE_MS).
 export const CLIENT_CACHE_MS = 5000;
 const CLIENT_CACHE_MAX = 1000;
+
+// The flow state read with an interaction, until loadFlow takes it (normally a few microtasks later,
+// in the same request). Entries are taken once, dropped when the state is written, and ignored when
+// older than HANDOVER_MS; per Redis client, so that several IdPs in one process stay apart.
+const HANDOVER_MS = 2000;
+const HANDOVER_SWEEP = 1000;
+const handover = new WeakMap<object, Map<string, { raw: string | null; at: number }>>();
+
+function handOver(redis: object, uid: string, raw: string | null): void {
+  let map = handover.get(redis);
+  if (!map) handover.set(redis, (map = new Map()));
+  const now = performance.now();
+  if (map.size >= HANDOVER_SWEEP) {
+    // Interactions read without their state being loaded (the provider's resume destroys them).
+    for (const [k, e] of map) if (now - e.at > HANDOVER_MS) map.delete(k);
+    if (map.size >= HANDOVER_SWEEP * 10) map.clear();
+  }
+  map.set(uid, { raw, at: now });
+}
+
+/**
+ * The flow state of interaction `uid` as read together with the interaction in this request: its
+ * JSON, null when there was none, undefined when it must be read (nothing handed over, or too old).
+ */
+export function takeFlowRead(redis: object, uid: string): string | null | undefined {
+  const map = handover.get(redis);
+  const entry = map?.get(uid);
+  if (!entry) return undefined;
+  map!.delete(uid);
+  return performance.now() - entry.at <= HANDOVER_MS ? entry.raw : undefined;
+}
+
+/** Forgets a handed-over flow state (it is being written or deleted). */
+export function forgetFlowRead(redis: object, uid: string): void {
+  handover.get(redis)?.delete(uid);
+}
 
 export function redisAdapterFactory(redis: Redis) {
   const clientCache = new Map<string, { payload: AdapterPayload; until: number }>();
@@ -23,55 +69,106 @@ export function redisAdapterFactory(redis: Redis) {
 }
 
 class RedisAdapter implements Adapter {
+  private readonly grantable: boolean;
+
   constructor(
     private readonly name: string,
     private readonly redis: Redis,
     private readonly cache?: Map<string, { payload: AdapterPayload; until: number }>,
-  ) {}
+  ) {
+    this.grantable = GRANTABLE.has(name);
+  }
 
   private key(id: string) {
     return keys.oidc(this.name, id);
   }
 
+  /** The stored value: "~" and the JSON without `kind` and `jti` when the key says them. */
+  private encode(id: string, payload: AdapterPayload): string {
+    if (payload.kind !== this.name || payload.jti !== id) return JSON.stringify(payload);
+    const { kind: _kind, jti: _jti, ...rest } = payload;
+    return `~${JSON.stringify(rest)}`;
+  }
+
+  private decode(id: string, raw: string): AdapterPayload {
+    const nl = raw.indexOf('\n');
+    const keyed = raw.charCodeAt(0) === 126; // '~'
+    const payload = JSON.parse(raw.slice(keyed ? 1 : 0, nl < 0 ? undefined : nl)) as AdapterPayload;
+    if (keyed) {
+      payload.kind = this.name;
+      payload.jti = id;
+    }
+    if (nl >= 0) {
+      const end = raw.indexOf('\n', nl + 1);
+      payload.consumed = Number(raw.slice(nl + 1, end < 0 ? undefined : end));
+    }
+    return payload;
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.cache?.delete(id);
-    // The model (atomically, by script) and its indexes (other slots) are sent together: one round
-    // trip with auto-pipelining, and no cross-slot pipeline (Redis Cluster refuses those).
-    const redis = this.redis as ScriptedRedis;
-    const writes: Promise<unknown>[] = [redis.oidcUpsert(this.key(id), JSON.stringify(payload), expiresIn ?? 0)];
-    if (GRANTABLE.has(this.name) && payload.grantId) {
+    const key = this.key(id);
+    const json = this.encode(id, payload);
+    // Sent together without waiting for each other (one round trip), as separate commands: the token
+    // and its grant's index live in different slots, and Redis Cluster refuses cross-slot pipelines.
+    const writes: Promise<unknown>[] = [expiresIn ? this.redis.set(key, json, 'EX', expiresIn) : this.redis.set(key, json)];
+    if (this.grantable && payload.grantId) {
       const grantKey = keys.grant(payload.grantId);
       const now = Date.now();
-      const expiresAt = expiresIn ? now + expiresIn * 1000 : Number.MAX_SAFE_INTEGER;
-      writes.push(redis.zadd(grantKey, expiresAt, `${this.name}:${id}`), redis.zremrangebyscore(grantKey, '-inf', now));
+      writes.push(this.redis.zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`));
+      // Expired members are pruned when a code or a refresh token is written: an access token is
+      // issued with one of those (the code flow, a refresh grant), so the index stays bounded.
+      if (this.name !== 'AccessToken') writes.push(this.redis.zremrangebyscore(grantKey, '-inf', now));
       if (expiresIn) {
-        // Keep the index as long as its longest-lived member.
-        writes.push(redis.pexpireat(grantKey, expiresAt, 'GT'), redis.pexpireat(grantKey, expiresAt, 'NX'));
+        // As long as its longest-lived member: a later expiry extends it; a new index gets one.
+        const expiresAt = now + expiresIn * 1000;
+        writes.push(this.redis.pexpireat(grantKey, expiresAt, 'GT'), this.redis.pexpireat(grantKey, expiresAt, 'NX'));
       } else {
-        writes.push(redis.persist(grantKey));
+        writes.push(this.redis.persist(grantKey));
       }
     }
-    if (payload.userCode) {
-      writes.push(expiresIn ? redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : redis.set(keys.userCode(payload.userCode), id));
-    }
-    if (payload.uid) {
-      writes.push(expiresIn ? redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : redis.set(keys.sessionUid(payload.uid), id));
-    }
+    if (payload.userCode) writes.push(expiresIn ? this.redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : this.redis.set(keys.userCode(payload.userCode), id));
+    if (payload.uid) writes.push(expiresIn ? this.redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : this.redis.set(keys.sessionUid(payload.uid), id));
     await Promise.all(writes);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const cached = this.cache?.get(id);
     if (cached && cached.until > Date.now()) return { ...cached.payload };
+    let raw: string | null;
+    if (this.name === 'Interaction') {
+      const [interaction, flow] = await this.redis.mget(this.key(id), keys.flow(id));
+      raw = interaction ?? null;
+      if (raw) {
+        handOver(this.redis, id, flow ?? null);
+      } else {
+        forgetFlowRead(this.redis, id);
+      }
+    } else {
+      try {
+        raw = await this.redis.get(this.key(id));
+      } catch (err) {
+        if (!/WRONGTYPE/.test((err as Error).message)) throw err;
+        return this.findHash(id);
+      }
+    }
+    if (!raw) return undefined;
+    const payload = this.decode(id, raw);
+    if (this.cache) {
+      if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
+      this.cache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
+      return { ...payload };
+    }
+    return payload;
+  }
+
+  /** A model stored by an earlier version: a hash {payload, consumed}. */
+  private async findHash(id: string): Promise<AdapterPayload | undefined> {
     const data = await this.redis.hgetall(this.key(id));
     if (!data.payload) return undefined;
     const payload = JSON.parse(data.payload) as AdapterPayload;
     if (data.consumed) payload.consumed = Number(data.consumed);
-    if (this.cache) {
-      if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
-      this.cache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
-    }
-    return { ...payload };
+    return payload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -90,13 +187,19 @@ class RedisAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.cache?.delete(id);
+    if (this.name === 'Interaction') {
+      forgetFlowRead(this.redis, id);
+      // The login engine's state goes with its interaction (same hash tag: one command).
+      await this.redis.del(this.key(id), keys.flow(id));
+      return;
+    }
     await this.redis.del(this.key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     const grantKey = keys.grant(grantId);
     const members = await this.redis.zrange(grantKey, 0, -1);
-    // One DEL per key (they are in different slots), sent together.
+    // One DEL per token: each lives in its own slot.
     await Promise.all([
       ...members.map((member) => {
         const sep = member.indexOf(':');

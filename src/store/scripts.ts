@@ -22,33 +22,33 @@ end
 return {n, 0}`,
   },
   // KEYS[1] credential hash; ARGV[1] the hash that was verified.
-  // Returns 'ok' (failures reset), 'locked', or 'stale' (the password changed meanwhile).
+  // Returns 'ok' (failures reset: written only when there are some), 'locked', or 'stale' (the
+  // password changed meanwhile).
   passwordSuccess: {
     numberOfKeys: 1,
     lua: `
-local v = redis.call('HMGET', KEYS[1], 'locked', 'hash')
+local v = redis.call('HMGET', KEYS[1], 'locked', 'hash', 'failures')
 if v[1] == '1' then return 'locked' end
 if v[2] ~= ARGV[1] then return 'stale' end
-redis.call('HSET', KEYS[1], 'failures', '0')
+if v[3] and v[3] ~= '0' then redis.call('HSET', KEYS[1], 'failures', '0') end
 return 'ok'`,
   },
-  // KEYS[1] an oidc-provider model's hash; ARGV[1] payload JSON, ARGV[2] TTL in seconds (0: none).
-  // Replaces the model in one step (readers never see it half-written).
-  oidcUpsert: {
-    numberOfKeys: 1,
-    lua: `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'payload', ARGV[1])
-if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return 1`,
-  },
-  // KEYS[1] an oidc-provider model's hash; ARGV[1] time of consumption. Marks it consumed once
-  // (the first time is kept), and never brings back a key that has expired meanwhile.
+  // KEYS[1] an oidc-provider model (a JSON string); ARGV[1] time of consumption. Appends "\n<time>"
+  // (APPEND keeps the TTL; the adapter reads the first time appended, so the first time is kept),
+  // and never brings back a key that has expired meanwhile (an APPEND that made the key is undone,
+  // within the script: nobody sees it). A model in the hash format of earlier versions gets a
+  // 'consumed' field instead.
   oidcConsume: {
     numberOfKeys: 1,
     lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
+local suffix = '\\n' .. ARGV[1]
+local r = redis.pcall('APPEND', KEYS[1], suffix)
+if type(r) == 'table' and r.err then return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) end
+if r == #suffix then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return 1`,
   },
   // KEYS[1] a credential's hash (password, card, app); ARGV fields to drop as well. Clears the
   // failures and the lock only if the credential still exists (never leaves a stub behind).
@@ -164,7 +164,6 @@ return 1`,
 export interface ScriptedRedis extends Redis {
   passwordFailure(key: string, threshold: number): Promise<[number, number]>;
   passwordSuccess(key: string, verifiedHash: string): Promise<'ok' | 'locked' | 'stale'>;
-  oidcUpsert(key: string, payload: string, ttlSeconds: number): Promise<number>;
   oidcConsume(key: string, at: number): Promise<number>;
   stringCompareAndSet(key: string, expected: string, value: string): Promise<0 | 1>;
   credentialInit(key: string, ...fieldsAndValues: string[]): Promise<0 | 1>;

@@ -1,81 +1,102 @@
-// `npm run bench [-- --concurrency 8 --seconds 15 ...]`: how many password logins (and refresh-token
-// grants) one provider process serves per second and per core, measured end to end on loopback.
+// `npm run bench [-- --logins 150 --rounds 3 ...]`: what a password login and a refresh-token grant
+// cost this IdP, next to a bare oidc-provider measured in the same run.
 //
-// A throwaway redis-server and the provider run as separate processes; the provider is spawned as
-// `node dist/src/main.js` (the compiled build, as `npm start` and production run it; built first
-// when stale) or, with --runtime tsx, `node --import tsx src/main.ts`, with no wrapper in between,
-// so its CPU time can be read from /proc/<pid>/stat.
-// The load client is this process: node:http with keep-alive, a tiny cookie jar, regexes instead of
-// an HTML parser, so that it takes as little CPU as possible away from the provider.
+// A throwaway redis-server, our provider and the bare one (test/bench/bare/: the same oidc-provider,
+// a minimal Redis adapter and login page, the same Argon2id verify) run as separate node processes,
+// so that their CPU time and memory can be read from /proc. This process is the load: one
+// openid-client relying-party script (flows.ts) drives both the same way.
 //
-// Phases (--phases): warm-up and measured logins (login) → Argon2id verify-only rate in this process,
-// the provider idle (argon) → refresh-token grants (refresh) → the cheapest requests, as a floor
-// (floor) → one user, the provider's CPU read around each request of a login (steps). The login
-// target compares the provider's CPU per login with the CPU of one Argon2id verify, the part of a
-// login that cannot be made cheaper. Exit status: 0 whether or not targets are met, 1 when a login
-// (or a refresh grant) fails or the bench cannot run.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+// Phases (--phases):
+//   rounds  --rounds rounds, alternating which server goes first: on each, --logins full code-flow
+//           password logins, then --refreshes refresh-token grants, then --verifies Argon2id
+//           verify-only in this process (the servers idle). Per server: CPU per login and per grant,
+//           Redis commands per login and per grant (INFO commandstats deltas: a Lua script's own
+//           commands count too), then long-lived Redis bytes per session. Figures are medians of
+//           the rounds; "less the Argon2 verify" subtracts the verify's CPU measured in that round.
+//   flows   ours only: logins of a client that is not first-party (consent page, offline_access) and
+//           loa:2 logins with the code read from the outbox: CPU and Redis commands per login.
+//   steps   one user, one request at a time: each server's CPU and Redis commands per request.
+//   memory  each server's RSS and its high-water mark once it has served --memory-logins logins.
+// Exit status: 0 whether or not targets are met, 1 when a login or a grant fails or the bench
+// cannot run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
+import type * as oidc from 'openid-client';
 import { DEFAULTS } from '../../src/config.ts';
-import { isValidFiscalCode } from '../../src/accounts/fiscal-code.ts';
-import { freePort, startRedisServer } from '../global-setup.ts';
+import { startRedisServer } from '../global-setup.ts';
+import { CALLBACK, login, OutboxReader, refresh, relyingParty, runLoad, type BenchUser, type LoginOptions } from './flows.ts';
+import { BenchError, closeAgent, median, percentile, request, setProbe, Stats } from './http.ts';
+import { cpuDelta, cpuSnapshot, memoryMiB, pidListeningOn, threadNs, type Cpu } from './proc.ts';
+import { summariseProfile } from './profile.ts';
+import { addCalls, bytesPerSession, callsBetween, callsPer, classifiedKeys, commandCalls, type Calls, type Classify } from './redis-stats.ts';
 import { passkeyBench } from './passkey-bench.ts';
 import { LIMITER_TARGET_MS, limiterCpuPerLogin } from './limiter-cost.ts';
 import { certificateBenchData, CERTIFICATE_PROVIDER_ENV, certificateLoginFigure, closeCertificateBench } from './certificate-login.ts';
+import { compileBare, FIRST_PARTY, startServer, stopServer, THIRD_PARTY, writeBenchData, type Server } from './servers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CALLBACK = 'http://127.0.0.1:9/cb';
-const CLIENT_ID = 'bench';
-const CLIENT_SECRET = 'bench-secret-0123456789abcdef';
-const PASSWORD = 'Bench-Pass-1';
-const TARGET_LOGIN_RATIO = 0.75;
-const TARGET_REFRESH_PER_CORE_S = 600;
+const TARGETS = { loginCommands: 45, refreshCommands: 10, loginCpuRatio: 1.10, refreshCpuRatio: 1.10, bytesPerSession: 2300 };
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
 const { values: opt } = parseArgs({
   options: {
+    logins: { type: 'string', default: '150' },
+    refreshes: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    verifies: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '8' },
-    seconds: { type: 'string', default: '15' },
-    'warmup-seconds': { type: 'string', default: '3' },
-    'argon-seconds': { type: 'string', default: '5' },
-    'refresh-seconds': { type: 'string', default: '8' },
-    'max-logins': { type: 'string', default: '20000' },
-    'max-refresh': { type: 'string', default: '200000' },
+    warmup: { type: 'string', default: '40' },
+    'flow-logins': { type: 'string', default: '40' },
+    'step-logins': { type: 'string', default: '20' },
+    'memory-logins': { type: 'string', default: '1000' },
+    'floor-requests': { type: 'string', default: '2000' },
     citizens: { type: 'string', default: '20' },
-    phases: { type: 'string', default: 'login,argon,refresh,floor,steps,passkey,loa3,payment' },
+    phases: { type: 'string', default: 'rounds,flows,steps,floor,memory,passkey,loa3,limiter,payment' },
+    'skip-bare': { type: 'boolean', default: false },
+    against: { type: 'string' },
+    runtime: { type: 'string' },
+    entry: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     production: { type: 'boolean', default: false },
-    runtime: { type: 'string', default: 'compiled' },
     'id-token-alg': { type: 'string', default: 'RS256' },
     'redis-socket': { type: 'boolean', default: false },
     'provider-env': { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
 });
 
 if (opt.help) {
-  console.log(`usage: npm run bench -- [--concurrency 8] [--seconds 15] [--warmup-seconds 3] [--argon-seconds 5]
-       [--refresh-seconds 8] [--max-logins 20000] [--max-refresh 200000] [--citizens 20]
-       [--phases login,argon,refresh,floor,steps,passkey,loa3,payment] [--cpu-prof] [--production] [--id-token-alg RS256] [--redis-socket]
-       [--runtime compiled|tsx]
-  --runtime          compiled: node dist/src/main.js, as npm start runs it (built first when stale; the default);
-                     tsx: node --import tsx src/main.ts, from the sources
-  --cpu-prof         V8 profile of the provider's main thread, summarised at the end (use with --phases)
-  --production       run the provider in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
-  --id-token-alg     the bench client's id_token_signed_response_alg (e.g. ES256: what RSA signing costs)
-  --redis-socket     the provider reaches Redis over a Unix socket (REDIS_URL=unix:...), as with a co-located Redis
-  --provider-env K=V an extra environment variable for the provider (repeatable), e.g. UV_THREADPOOL_SIZE=2`);
+  console.log(`usage: npm run bench -- [--logins 150] [--refreshes 1000] [--rounds 3] [--verifies 60] [--concurrency 8]
+       [--warmup 40] [--flow-logins 40] [--step-logins 20] [--memory-logins 1000] [--floor-requests 2000] [--citizens 20]
+       [--phases rounds,flows,steps,floor,memory,passkey,loa3,limiter,payment] [--skip-bare | --against DIR] [--runtime compiled|tsx] [--entry FILE.js]
+       [--cpu-prof] [--production]
+       [--id-token-alg RS256] [--redis-socket] [--provider-env K=V ...] [--node-arg ARG ...]
+  --logins N         password logins per server per round (the refresh tokens of the last ones are used next)
+  --refreshes N      refresh-token grants per server per round
+  --verifies N       Argon2id verify-only per round, in this process, to subtract from a login's CPU
+  --skip-bare        measure ours alone (no baseline, no ratios)
+  --against DIR      compare with our server from another checkout instead of the bare provider, e.g. main:
+                     git archive main | tar -x -C DIR && ln -s \$PWD/node_modules DIR/
+  --runtime          compiled: node dist/src/main.js, built first when stale by scripts/build.mjs --if-stale (the
+                     default where that script exists), as production runs it; tsx: node --import tsx src/main.ts
+  --entry FILE.js    run our server from this compiled entry with plain node
+                     (when ours runs compiled, the bare provider is compiled too, into var/bench/bare-dist)
+  --cpu-prof         V8 profile of our server's main thread, summarised at the end
+  --production       our server in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
+  --id-token-alg     the bench clients' id_token_signed_response_alg, on both servers (e.g. ES256)
+  --redis-socket     both servers reach Redis over a Unix socket (REDIS_URL=unix:...), as with a co-located Redis
+  --provider-env K=V an extra environment variable for our server (repeatable), e.g. UV_THREADPOOL_SIZE=2
+  --node-arg ARG     an extra node option for our server (repeatable), e.g. --perf-basic-prof for perf record`);
   process.exit(0);
 }
 
@@ -89,827 +110,482 @@ function intOpt(name: keyof typeof opt, min: number): number {
   return n;
 }
 
+/** Slices of load per round, the servers taking turns. */
+const SLICES = 10;
 const C = intOpt('concurrency', 1);
-const SECONDS = intOpt('seconds', 1);
-const WARMUP_SECONDS = intOpt('warmup-seconds', 0);
-const ARGON_SECONDS = intOpt('argon-seconds', 1);
-const REFRESH_SECONDS = intOpt('refresh-seconds', 1);
-const MAX_LOGINS = intOpt('max-logins', 1);
-const MAX_REFRESH = intOpt('max-refresh', 1);
+const LOGINS = intOpt('logins', SLICES);
+const REFRESHES = intOpt('refreshes', SLICES);
+const ROUNDS = intOpt('rounds', 1);
+const VERIFIES = intOpt('verifies', SLICES);
+const WARMUP = intOpt('warmup', 0);
+const FLOW_LOGINS = intOpt('flow-logins', 1);
+const STEP_LOGINS = intOpt('step-logins', 1);
+const MEMORY_LOGINS = intOpt('memory-logins', 1);
+const FLOOR_REQUESTS = intOpt('floor-requests', 1);
+/** Fresh logins whose long-lived keys are weighed (no refresh grant has added to their grant index). */
+const BYTES_LOGINS = Math.min(LOGINS, 100);
 const CITIZENS = intOpt('citizens', 1);
-if (opt.runtime !== 'compiled' && opt.runtime !== 'tsx') {
-  console.error(`bench: --runtime must be compiled or tsx (got ${opt.runtime})`);
-  process.exit(2);
-}
-const PROVIDER_MAIN = opt.runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts');
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['login', 'argon', 'refresh', 'floor', 'steps', 'passkey', 'loa3', 'payment'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['rounds', 'flows', 'steps', 'floor', 'memory', 'passkey', 'loa3', 'limiter', 'payment'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bench data: one first-party confidential client and N citizens with valid fiscal codes.
-
-const ODD = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
-function checkChar(first15: string): string {
-  let sum = 0;
-  for (let i = 0; i < 15; i += 1) {
-    const c = first15.charCodeAt(i);
-    const v = c <= 57 ? c - 48 : c - 65;
-    sum += i % 2 === 0 ? ODD[v]! : v;
-  }
-  return String.fromCharCode(65 + (sum % 26));
-}
-
-function fiscalCodes(n: number): string[] {
-  const months = 'ABCDEHLMPRST';
-  const out: string[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const year = String(i % 100).padStart(2, '0');
-    const month = months[Math.floor(i / 100) % 12]!;
-    const day = String(1 + (Math.floor(i / 1200) % 28)).padStart(2, '0');
-    const body = `BNCTST${year}${month}${day}H501`;
-    const code = body + checkChar(body);
-    if (!isValidFiscalCode(code)) throw new Error(`generated an invalid fiscal code ${code}`);
-    out.push(code);
-  }
-  if (new Set(out).size !== out.length) throw new Error('generated duplicate fiscal codes (too many citizens)');
-  return out;
-}
-
-function writeBenchData(file: string, codes: string[]): void {
-  const data = {
-    clients: [{
-      client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_post',
-      first_party: true,
-      ...(opt['id-token-alg'] !== 'RS256' ? { id_token_signed_response_alg: opt['id-token-alg'] } : {}),
-    }],
-    citizens: codes.map((fiscal_code, i) => ({
-      fiscal_code, password: PASSWORD, must_change: false, given_name: 'Bench', family_name: `User ${i + 1}`,
-    })),
-    // loa3 phase: a company whose operators log in with certificates (test/bench/certificate-login.ts).
-    ...(PHASES.has('loa3') ? { companies: [certificateBenchData(C)] } : {}),
-  };
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes: redis-server, provider; /proc accounting.
+// Clean-up
 
 const cleanups: (() => void | Promise<void>)[] = [];
 /** Set by SIGINT/SIGTERM: the load stops, nothing more is reported, the processes are stopped. */
 let interrupted = false;
+const stopped = () => interrupted;
 async function cleanup(): Promise<void> {
   while (cleanups.length) {
     try { await cleanups.pop()!(); } catch { /* best effort */ }
   }
 }
 
-const CLK_TCK = (() => {
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
-})();
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const mark = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+/** At the precision printed (a count of 10.004 per grant is 10.0). */
+const printed = (n: number, d: number) => Number(n.toFixed(d));
+const errText = (e: unknown) => (e instanceof BenchError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e));
 
-/** utime + stime of a process (all its threads), in ms. */
-function procCpuMs(pid: number): number {
-  const { user, sys } = procUserSysMs(pid);
-  return user + sys;
+// ---------------------------------------------------------------------------------------------
+// One server under load
+
+interface Target {
+  server: Server;
+  rp: oidc.Configuration;
+  /** Logins it has served so far (all phases). */
+  logins: number;
+  /** Keys a session keeps for its life, by kind (for the bytes per session). */
+  classify: Classify;
+  rounds: RoundFigures[];
 }
 
-function procUserSysMs(pid: number): { user: number; sys: number; minflt: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-  return { user: (Number(f[11]) * 1000) / CLK_TCK, sys: (Number(f[12]) * 1000) / CLK_TCK, minflt: Number(f[7]) };
+interface RoundFigures {
+  loginCpu: number; loginMain: number; loginOthers: number; loginRedis: number; refreshRedis: number; loginCmds: number; loginCmdNames: [string, number][]; loginsPerS: number; p50: number; p99: number;
+  refreshCpu: number; refreshMain: number; refreshCmds: number; refreshCmdNames: [string, number][];
+  verifyCpu: number;
 }
 
-/** CPU ms (user + kernel, and kernel alone) of the main (JS) thread and of all the other threads
- *  (libuv pool: Argon2, WebCrypto signatures; V8 GC and compiler threads). */
-function threadCpuMs(pid: number): { main: number; mainSys: number; others: number; othersSys: number } {
-  const out = { main: 0, mainSys: 0, others: 0, othersSys: 0 };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const user = (Number(f[11]) * 1000) / CLK_TCK;
-      const sys = (Number(f[12]) * 1000) / CLK_TCK;
-      if (tid === String(pid)) { out.main += user + sys; out.mainSys += sys; } else { out.others += user + sys; out.othersSys += sys; }
-    } catch { /* thread ended */ }
-  }
-  return out;
-}
-
-/** Nanoseconds on CPU (schedstat: exact, not in ticks) of the main thread and of the other threads. */
-function threadNs(pid: number): { main: number; others: number } {
-  const out = { main: 0, others: 0 };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      if (tid === String(pid)) out.main += ns; else out.others += ns;
-    } catch { /* thread ended */ }
-  }
-  return out;
-}
-
-/** Whole machine, from /proc/stat: busy and steal time in ms (all CPUs together). */
-function machineCpuMs(): { busy: number; steal: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
-  return { busy: ((user + nice + system + irq + softirq) * 1000) / CLK_TCK, steal: (steal * 1000) / CLK_TCK };
-}
-
-interface Cpu { provider: number; providerSys: number; faults: number; main: number; mainSys: number; others: number; othersSys: number; redis: number; self: number; busy: number; steal: number; at: number }
-
-/** CPU counters (ms) of the provider (all threads, main JS thread, others), redis, this process, the machine. */
-function cpuSnapshot(providerPid: number, redisPid: number | undefined): Cpu {
-  const threads = threadCpuMs(providerPid);
-  const self = process.cpuUsage();
-  let redis = NaN;
-  if (redisPid) { try { redis = procCpuMs(redisPid); } catch { /* gone */ } }
-  const p = procUserSysMs(providerPid);
-  return {
-    provider: p.user + p.sys, providerSys: p.sys, faults: p.minflt, ...threads,
-    redis, self: (self.user + self.system) / 1000, ...machineCpuMs(), at: performance.now(),
-  };
-}
-
-function cpuDelta(a: Cpu, b: Cpu): Cpu {
-  return {
-    provider: b.provider - a.provider, providerSys: b.providerSys - a.providerSys, faults: b.faults - a.faults, main: b.main - a.main, mainSys: b.mainSys - a.mainSys,
-    others: b.others - a.others, othersSys: b.othersSys - a.othersSys, redis: b.redis - a.redis,
-    self: b.self - a.self, busy: b.busy - a.busy, steal: b.steal - a.steal, at: b.at - a.at,
-  };
-}
-
-/** Cores used by processes other than the bench's own (provider, redis, this one), per phase. */
+let admin: Redis;
+let redisPid: number | undefined;
+/** Cores used by processes other than the bench's own, per phase (the busiest is reported). */
 const foreignLoad: { phase: string; cores: number }[] = [];
 
-/** Report lines: CPU per operation of each party, and how busy the machine was. */
-function cpuLines(d: Cpu, ops: number, what: string, cores: number): string[] {
-  const ours = d.provider + (Number.isFinite(d.redis) ? d.redis : 0) + d.self;
-  foreignLoad.push({ phase: `${what}s`, cores: (d.busy - ours) / d.at });
-  const per = (ms: number) => fmt(ms / ops, 2);
-  const busyCores = (ms: number) => fmt(ms / d.at, 2);
-  return [
-    `  provider CPU ms per ${what.padEnd(10)}  ${per(d.provider)}  (of which kernel ${per(d.providerSys)}; ${fmt(d.faults / ops, 0)} page faults per ${what})`,
-    `    main JS thread               ${per(d.main)}  (kernel ${per(d.mainSys)})`,
-    `    other threads                ${per(d.others)}  (kernel ${per(d.othersSys)}; libuv pool: Argon2, WebCrypto signing; V8 GC/compiler)`,
-    `  other CPU ms per ${what.padEnd(10)}     redis ${per(d.redis)}, bench client ${per(d.self)}`,
-    `  cores busy                     provider ${busyCores(d.provider)}, redis ${busyCores(d.redis)}, client ${busyCores(d.self)}, machine ${busyCores(d.busy)} of ${cores} (steal ${busyCores(d.steal)})`,
-  ];
+function noteForeign(phase: string, d: Cpu): void {
+  const ours = d.total + (Number.isFinite(d.redis) ? d.redis : 0) + d.self;
+  foreignLoad.push({ phase, cores: Math.max(0, d.busy - ours) / d.at });
 }
 
-/** Inodes of the sockets listening on a loopback TCP port. */
-function listeningInodes(port: number): Set<string> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try { text = readFileSync(table, 'utf8'); } catch { continue; }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 10) continue;
-      if (cols[1]!.endsWith(`:${hexPort}`) && cols[3] === '0A') inodes.add(cols[9]!); // 0A: LISTEN
-    }
+type LoadOptions = LoginOptions & {
+  concurrency?: number;
+  /** Virtual user i always logs in as users[i] (a code is per user), instead of round robin. */
+  usersByVu?: boolean;
+  /** Another client of the same server. */
+  rp?: oidc.Configuration;
+};
+
+/** n logins under load against one server; the refresh tokens of the last ones are returned. */
+async function loginLoad(t: Target, users: BenchUser[], n: number, o: LoadOptions = {}) {
+  const tokens: string[] = [];
+  const r = await runLoad(o.concurrency ?? C, n, async (vu, i) => {
+    const res = await login(o.rp ?? t.rp, o.usersByVu ? users[vu % users.length]! : users[i % users.length]!, o);
+    if (res.refresh_token) tokens[vu] = res.refresh_token;
+  }, stopped);
+  t.logins += r.completed;
+  if (r.firstError) throw new BenchError(`${t.server.name}: a login failed after ${r.completed}: ${errText(r.firstError)}`);
+  return { ...r, tokens: tokens.filter(Boolean) };
+}
+
+/** n refresh-token grants, one virtual user per token; the tokens are replaced when rotated. */
+async function refreshLoad(t: Target, tokens: string[], n: number) {
+  if (!tokens.length) throw new BenchError(`${t.server.name}: the logins gave no refresh token`);
+  const r = await runLoad(tokens.length, n, async (vu) => { tokens[vu] = await refresh(t.rp, tokens[vu]!); }, stopped);
+  if (r.firstError) throw new BenchError(`${t.server.name}: a refresh grant failed after ${r.completed}: ${errText(r.firstError)}`);
+  return r;
+}
+
+/** A server's CPU and Redis commands summed over slices of load, per operation. */
+class Tally {
+  ops = 0;
+  elapsedS = 0;
+  private cpu = { total: 0, main: 0, others: 0, redis: 0 };
+  private readonly calls: Calls = new Map();
+  readonly stats = new Stats();
+
+  add(cpu: Cpu, calls: Calls, ops: number, elapsedS: number): void {
+    this.cpu.total += cpu.total;
+    this.cpu.main += cpu.main;
+    this.cpu.others += cpu.others;
+    this.cpu.redis += cpu.redis;
+    addCalls(this.calls, calls);
+    this.ops += ops;
+    this.elapsedS += elapsedS;
   }
-  return inodes;
-}
 
-function ownsSocket(pid: number, inodes: Set<string>): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        return !!m && inodes.has(m[1]!);
-      } catch { return false; }
-    });
-  } catch { return false; }
-}
-
-/** The pid of the (own-user) process listening on a port, e.g. the throwaway redis-server. */
-function pidListeningOn(port: number): number | undefined {
-  const inodes = listeningInodes(port);
-  if (!inodes.size) return undefined;
-  for (const entry of readdirSync('/proc')) {
-    if (/^\d+$/.test(entry) && ownsSocket(Number(entry), inodes)) return Number(entry);
+  get figures() {
+    const all = this.stats.all();
+    return {
+      cpu: this.cpu.total / this.ops, main: this.cpu.main / this.ops, others: this.cpu.others / this.ops, redis: this.cpu.redis / this.ops,
+      calls: callsPer(this.calls, this.ops), perS: this.ops / this.elapsedS, p50: percentile(all, 50), p99: percentile(all, 99),
+    };
   }
-  return undefined;
 }
 
-/** Checks that pid is the node process listening on port (and not a wrapper around it). */
-function verifyServingPid(pid: number, port: number): void {
-  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  if (!cmdline.some((a) => a.endsWith(PROVIDER_MAIN))) throw new Error(`pid ${pid} is not the provider: ${cmdline.join(' ')}`);
-  const exe = readlinkSync(`/proc/${pid}/exe`);
-  if (!/node/.test(path.basename(exe))) throw new Error(`pid ${pid} runs ${exe}, not node`);
-  const inodes = listeningInodes(port);
-  if (!inodes.size) throw new Error(`nothing listens on port ${port}`);
-  if (!ownsSocket(pid, inodes)) throw new Error(`pid ${pid} does not own the socket listening on port ${port}`);
+/** Runs one slice of load against one server (the others idle), adding what it cost to the tally. */
+async function measured<R extends { completed: number; elapsedS: number }>(t: Target, tally: Tally, phase: string, run: () => Promise<R>): Promise<R> {
+  const calls0 = await commandCalls(admin);
+  const cpu0 = cpuSnapshot(t.server.pid, redisPid);
+  const r = await run();
+  const cpu = cpuDelta(cpu0, cpuSnapshot(t.server.pid, redisPid));
+  tally.add(cpu, callsBetween(calls0, await commandCalls(admin)), r.completed, r.elapsedS);
+  noteForeign(phase, cpu);
+  return r;
 }
 
-/** Calls per Redis command so far (INFO commandstats; server-wide). */
-async function redisCalls(redis: Redis): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const info = await redis.info('commandstats');
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
-  return out;
+async function measureLogins(t: Target, users: BenchUser[], n: number, phase: string, o: LoadOptions = {}) {
+  const tally = new Tally();
+  const r = await measured(t, tally, phase, () => loginLoad(t, users, n, { ...o, stats: tally.stats }));
+  return { ...tally.figures, tokens: r.tokens };
 }
 
-function redisLines(a: Map<string, number>, b: Map<string, number>, ops: number, what: string): string[] {
-  const d = [...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
-  const total = d.reduce((sum, [k, v]) => sum + (k === 'info' ? 0 : v), 0);
-  return [`  redis commands per ${what.padEnd(10)} ${fmt(total / ops, 1)}  (${d.filter(([k]) => k !== 'info').slice(0, 10).map(([k, v]) => `${k} ${fmt(v / ops, 1)}`).join(', ')})`];
+/** CPU ms of n Argon2id verifies at our parameters, C at a time, in this process. */
+async function verifyCpu(hashed: string, password: string, n: number): Promise<number> {
+  const self0 = process.cpuUsage();
+  const r = await runLoad(C, n, async () => {
+    if (!(await argonVerify(hashed, password))) throw new Error('argon2 verify returned false');
+  }, stopped);
+  const self = process.cpuUsage(self0);
+  if (r.firstError) throw r.firstError;
+  return (self.user + self.system) / 1000;
 }
 
-interface Provider { child: ChildProcess; pid: number; issuer: string; port: number; profDir?: string; tail: string[] }
+/** The i-th of `slices` near-equal shares of n. */
+const share = (n: number, slices: number, i: number) => Math.floor(((i + 1) * n) / slices) - Math.floor((i * n) / slices);
 
-async function startProvider(redisUrl: string, dataFile: string, profDir?: string): Promise<Provider> {
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const args = [
-    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-    ...(opt.runtime === 'tsx' ? ['--import', 'tsx'] : []), PROVIDER_MAIN, '--import', dataFile,
-  ];
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development',
-    REDIS_URL: redisUrl, REDIS_PREFIX: 'bench:', PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer,
-    DEMO: '0', LOG_LEVEL: 'warn',
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const cores = os.availableParallelism();
+  const withBare = !opt['skip-bare'];
+  const against = opt.against ? path.resolve(opt.against) : undefined;
+  const ourClassify: Classify = (k) => (/^oidc:Session:/.test(k) ? 'session' : /^oidc:uid:/.test(k) ? 'uid index' : /^oidc:Grant:/.test(k) ? 'grant'
+    : /^oidc:grant:/.test(k) ? 'grant index' : /^oidc:RefreshToken:/.test(k) ? 'refresh token' : undefined);
+  console.log(`bench: ${cores} cores, concurrency ${C}, ${opt.entry ? `ours from ${opt.entry}` : opt.runtime === 'tsx' || !existsSync(path.join(ROOT, 'scripts', 'build.mjs')) ? 'from the sources under tsx' : 'compiled (dist/)'}, ${ROUNDS} rounds of ${LOGINS} logins + ${REFRESHES} refresh grants per server${withBare ? ' (ours and bare, alternating)' : ' (ours only)'}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}`);
+
+  const redis = await startRedisServer({ unixSocket: opt['redis-socket'] });
+  if (!redis) {
+    console.error('bench: needs redis-server on PATH (a throwaway one is started on a free loopback port)');
+    return 1;
+  }
+  cleanups.push(() => redis.stop());
+  admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+  cleanups.push(() => { admin.disconnect(); });
+  redisPid = pidListeningOn(Number(new URL(redis.url).port));
+  const serverRedis = opt['redis-socket'] && redis.socket ? `unix:${redis.socket}` : redis.url;
+  console.log(`bench: throwaway redis-server at ${redis.url}${serverRedis !== redis.url ? ` (servers use ${serverRedis})` : ''}`);
+
+  const varDir = path.join(ROOT, 'var', 'bench');
+  mkdirSync(varDir, { recursive: true });
+  const data = writeBenchData(path.join(varDir, 'bench-data.json'), CITIZENS, C, opt['id-token-alg']!, PHASES.has('loa3') ? [certificateBenchData(C)] : []);
+  const outboxFile = path.join(varDir, 'outbox.jsonl');
+  rmSync(outboxFile, { force: true });
+  const profDir = opt['cpu-prof'] ? path.join(varDir, `prof-${Date.now()}`) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const { memoryKiB, timeCost, parallelism } = DEFAULTS.argon2;
+
+  const t0 = performance.now();
+  // Our server as production runs it (compiled, plain node) where the project has a build, else
+  // from the sources under tsx; the bare provider the same way, so that their memory compares.
+  const buildScript = path.join('scripts', 'build.mjs');
+  const runtime = opt.entry ? 'compiled' : opt.runtime ?? (existsSync(path.join(ROOT, buildScript)) ? 'compiled' : 'tsx');
+  if (runtime !== 'compiled' && runtime !== 'tsx') throw new BenchError(`--runtime must be compiled or tsx (got ${runtime})`);
+  if (runtime === 'compiled' && !opt.entry && spawnSync(process.execPath, [buildScript, '--if-stale'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
+    throw new BenchError(`the build failed (or there is no ${buildScript}: use --runtime tsx)`);
+  }
+  if (against && runtime === 'compiled' && !opt.entry && spawnSync(process.execPath, [buildScript, '--if-stale'], { cwd: against, stdio: 'inherit' }).status !== 0) {
+    throw new BenchError(`the build of ${against} failed (or it has no ${buildScript}: use --runtime tsx)`);
+  }
+  const entry = opt.entry ?? (runtime === 'compiled' ? path.join('dist', 'src', 'main.js') : path.join('src', 'main.ts'));
+  const loader = runtime === 'tsx' ? ['--import', 'tsx'] : [];
+  const bareEntry = runtime === 'compiled' ? compileBare(ROOT) : path.join('test', 'bench', 'bare', 'server.ts');
+  const ourEnv: NodeJS.ProcessEnv = {
+    NODE_ENV: 'development', REDIS_URL: serverRedis, REDIS_PREFIX: 'bench:', DEMO: '0', LOG_LEVEL: 'warn',
+    OUTBOX: '1', OUTBOX_FILE: outboxFile,
     ...(PHASES.has('loa3') ? CERTIFICATE_PROVIDER_ENV : {}),
     // --production: production mode (cached templates...), which wants DATA_KEY from the environment.
-    ...(opt.production ? { IDP_PRODUCTION: '1', DATA_KEY: randomBytes(32).toString('hex') } : {}),
+    ...(opt.production ? { IDP_PRODUCTION: '1', DATA_KEY: (await import('node:crypto')).randomBytes(32).toString('hex') } : {}),
   };
   for (const kv of opt['provider-env'] ?? []) {
     const eq = kv.indexOf('=');
     if (eq < 1) throw new BenchError(`--provider-env ${kv}: expected NAME=value`);
-    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    ourEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) tail.push(line);
-    if (tail.length > 40) tail.splice(0, tail.length - 40);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => { exited = `exited (${signal ?? code})`; });
-  cleanups.push(() => stopChild(child));
-  const pid = child.pid!;
+  const [ours, bare] = await Promise.all([
+    startServer({
+      name: 'ours', root: ROOT, entry, prefix: 'bench:', env: ourEnv,
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...(opt['node-arg'] ?? []), ...loader],
+      args: ['--import', path.relative(ROOT, data.file)],
+    }),
+    against ? startServer({
+      name: 'other', root: against, entry, prefix: 'other:', env: { ...ourEnv, REDIS_PREFIX: 'other:', OUTBOX_FILE: `${outboxFile}.other` },
+      nodeArgs: [...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
+    }) : withBare ? startServer({
+      name: 'bare', root: ROOT, entry: bareEntry, prefix: 'bare:', nodeArgs: runtime === 'tsx' ? ['--import', 'tsx'] : [],
+      env: {
+        NODE_ENV: 'development', REDIS_URL: serverRedis, REDIS_PREFIX: 'bare:', BENCH_DATA: data.file,
+        ARGON2: `${memoryKiB},${timeCost},${parallelism}`, ID_TOKEN_ALG: opt['id-token-alg'],
+      },
+    }) : undefined,
+  ]);
+  cleanups.push(() => stopServer(ours.child));
+  if (bare) cleanups.push(() => stopServer(bare.child));
+  console.log(`bench: ours pid ${ours.pid}${bare ? `, ${bare.name} pid ${bare.pid}` : ''} (each verified: node serving its issuer), ready in ${fmt((performance.now() - t0) / 1000)} s`);
 
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (exited) throw new Error(`provider ${exited} before answering:\n${tail.join('\n')}`);
-    if (Date.now() > until) throw new Error(`provider did not answer within 60 s:\n${tail.join('\n')}`);
-    try {
-      const res = await request('GET', `${issuer}/.well-known/openid-configuration`);
-      if (res.status === 200) break;
-    } catch { /* not yet */ }
-    await sleep(100);
-  }
-  verifyServingPid(pid, port);
-  return { child, pid, issuer, port, profDir, tail };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// HTTP: keep-alive node:http, a tiny cookie jar, latency per request.
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(16, C * 2) });
-
-interface Res { status: number; location?: string; setCookie: string[]; body: string }
-
-function request(method: string, url: string, opts: { body?: string; cookie?: string; accept?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    if (u.hostname !== '127.0.0.1') { reject(new Error(`refusing a non-loopback target: ${url}`)); return; }
-    const headers: Record<string, string> = { accept: opts.accept ?? 'text/html', 'accept-language': 'en' };
-    if (opts.cookie) headers.cookie = opts.cookie;
-    if (opts.body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers['content-length'] = String(Buffer.byteLength(opts.body));
-    }
-    const req = http.request({ agent, method, hostname: u.hostname, port: u.port, path: u.pathname + u.search, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const sc = res.headers['set-cookie'];
-        resolve({
-          status: res.statusCode ?? 0,
-          location: res.headers.location,
-          setCookie: sc ?? [],
-          body: Buffer.concat(chunks).toString('utf8'),
-        });
-      });
-      res.on('error', reject);
+  const targets: Target[] = [{
+    server: ours, rp: await relyingParty(ours.issuer, FIRST_PARTY.id, FIRST_PARTY.secret), logins: 0, rounds: [],
+    classify: ourClassify,
+  }];
+  if (bare) {
+    targets.push({
+      server: bare, rp: await relyingParty(bare.issuer, FIRST_PARTY.id, FIRST_PARTY.secret), logins: 0, rounds: [],
+      classify: against ? ourClassify : (k) => (/^Session:/.test(k) ? 'session' : /^uid:/.test(k) ? 'uid index' : /^Grant:/.test(k) ? 'grant'
+        : /^grant:/.test(k) ? 'grant index' : /^RefreshToken:/.test(k) ? 'refresh token' : undefined),
     });
-    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${method} ${url}`)));
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
-}
-
-/** Cookies of one origin, by name and path; enough for oidc-provider's and our cookies. */
-class Jar {
-  private readonly cookies = new Map<string, { name: string; value: string; path: string }>();
-
-  store(setCookies: string[]): void {
-    for (const sc of setCookies) {
-      const parts = sc.split(';');
-      const eq = parts[0]!.indexOf('=');
-      const name = parts[0]!.slice(0, eq).trim();
-      const value = parts[0]!.slice(eq + 1).trim();
-      let cpath = '/';
-      let expired = false;
-      for (const attr of parts.slice(1)) {
-        const [k, v = ''] = attr.split('=');
-        const key = k!.trim().toLowerCase();
-        if (key === 'path') cpath = v.trim() || '/';
-        else if (key === 'max-age' && Number(v) <= 0) expired = true;
-        else if (key === 'expires' && Date.parse(v) <= Date.now()) expired = true;
-      }
-      const id = `${name}\0${cpath}`;
-      if (expired || value === '') this.cookies.delete(id);
-      else this.cookies.set(id, { name, value, path: cpath });
-    }
   }
-
-  header(urlPath: string): string {
-    const out: string[] = [];
-    for (const c of this.cookies.values()) {
-      if (urlPath === c.path || urlPath.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)) out.push(`${c.name}=${c.value}`);
-    }
-    return out.join('; ');
-  }
-}
-
-class Stats {
-  readonly latency = new Map<string, number[]>();
-  requests = 0;
-
-  add(label: string, ms: number): void {
-    let list = this.latency.get(label);
-    if (!list) this.latency.set(label, (list = []));
-    list.push(ms);
-    this.requests += 1;
-  }
-
-  all(): number[] {
-    return [...this.latency.values()].flat();
-  }
-}
-
-function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-// ---------------------------------------------------------------------------------------------
-// One login and one refresh grant, as a relying party plus browser would do them.
-
-interface Endpoints { authorization: string; token: string }
-interface LoginResult { refreshToken?: string }
-
-class BenchError extends Error {}
-
-/** Set during the one-user "steps" phase: the provider's CPU is read around every request. */
-let probe: { pid: number; cpu: Map<string, { main: number; others: number; n: number }> } | undefined;
-
-async function timed(stats: Stats | undefined, label: string, jar: Jar | undefined, method: string, url: string, body?: string, accept?: string): Promise<Res> {
-  const before = probe ? threadNs(probe.pid) : undefined;
-  const t0 = performance.now();
-  const res = await request(method, url, { body, cookie: jar?.header(new URL(url).pathname), accept });
-  stats?.add(label, performance.now() - t0);
-  if (probe && before) {
-    const after = threadNs(probe.pid);
-    let acc = probe.cpu.get(label);
-    if (!acc) probe.cpu.set(label, (acc = { main: 0, others: 0, n: 0 }));
-    acc.main += after.main - before.main;
-    acc.others += after.others - before.others;
-    acc.n += 1;
-  }
-  jar?.store(res.setCookie);
-  return res;
-}
-
-/** Follows same-origin redirects; stops at a page or at the callback. */
-async function follow(stats: Stats | undefined, labels: string[], jar: Jar, first: Res, from: string, issuer: string): Promise<{ res: Res; url: string; callback?: string }> {
-  let res = first;
-  let url = from;
-  for (let hop = 0; res.status >= 300 && res.status < 400; hop += 1) {
-    if (hop >= 10) throw new BenchError(`too many redirects from ${from}`);
-    if (!res.location) throw new BenchError(`redirect without Location from ${url}`);
-    const next = new URL(res.location, url).href;
-    if (next.startsWith(`${CALLBACK}?`)) return { res, url, callback: next };
-    if (!next.startsWith(`${issuer}/`)) throw new BenchError(`unexpected redirect to ${next}`);
-    url = next;
-    res = await timed(stats, labels[hop] ?? 'redirect', jar, 'GET', url);
-  }
-  return { res, url };
-}
-
-function formOf(page: string, field: string, where: string): { action: string; csrf: string } {
-  const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!action || !csrf || !page.includes(`name="${field}"`)) throw new BenchError(`${where}: no form with ${field}: ${excerpt(page)}`);
-  return { action: action.replace(/&amp;/g, '&'), csrf };
-}
-
-const b64url = (buf: Buffer) => buf.toString('base64url');
-
-/** What a page says, in short: its alert, else its title, else the start of its text. */
-function excerpt(body: string): string {
-  const pick = (re: RegExp) => re.exec(body)?.[1]?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
-  return pick(/role="alert"[^>]*>([\s\S]*?)<\//) || pick(/<h1[^>]*>([\s\S]*?)<\/h1>/) || body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-}
-
-async function login(issuer: string, ep: Endpoints, fiscalCode: string, stats?: Stats): Promise<LoginResult> {
-  const jar = new Jar();
-  const verifier = b64url(randomBytes(32));
-  const challenge = b64url(createHash('sha256').update(verifier).digest());
-  const state = b64url(randomBytes(16));
-  const nonce = b64url(randomBytes(16));
-  const auth = `${ep.authorization}?${new URLSearchParams({
-    client_id: CLIENT_ID, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid profile',
-    code_challenge: challenge, code_challenge_method: 'S256', state, nonce,
-  })}`;
-
-  const first = await timed(stats, '1 GET /auth', jar, 'GET', auth);
-  const identify = await follow(stats, ['2 GET /interaction (identify page)'], jar, first, auth, issuer);
-  if (identify.callback || identify.res.status !== 200) throw new BenchError(`authorize: expected the identify page, got ${identify.res.status} ${identify.callback ?? excerpt(identify.res.body)}`);
-  const f1 = formOf(identify.res.body, 'fiscal_code', 'identify page');
-  const idUrl = new URL(f1.action, identify.url).href;
-  let afterPw: Awaited<ReturnType<typeof timed>>;
-  let pwUrl: string;
-  if (/name="password"/.test(identify.res.body)) {
-    // User and password on one page, as a person fills it in: one post.
-    pwUrl = idUrl;
-    afterPw = await timed(stats, '3 POST identify + password', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode, password: PASSWORD }).toString());
-  } else {
-    const afterId = await timed(stats, '3 POST identify', jar, 'POST', idUrl, new URLSearchParams({ csrf: f1.csrf, fiscal_code: fiscalCode }).toString());
-    const pwdPage = await follow(stats, ['4 GET /interaction (password page)'], jar, afterId, idUrl, issuer);
-    if (pwdPage.callback || pwdPage.res.status !== 200) throw new BenchError(`identify: expected the password page, got ${pwdPage.res.status}: ${pwdPage.callback ?? excerpt(pwdPage.res.body)}`);
-    const f2 = formOf(pwdPage.res.body, 'password', 'password page');
-    pwUrl = new URL(f2.action, pwdPage.url).href;
-    afterPw = await timed(stats, '5 POST password', jar, 'POST', pwUrl, new URLSearchParams({ csrf: f2.csrf, password: PASSWORD }).toString());
-  }
-  const done = await follow(stats, ['6 GET /auth/:uid (resume)', '6b redirect'], jar, afterPw, pwUrl, issuer);
-  if (!done.callback) throw new BenchError(`password: the flow did not reach the callback (${done.res.status} at ${done.url}): ${excerpt(done.res.body)}`);
-
-  const cb = new URL(done.callback).searchParams;
-  if (cb.get('error')) throw new BenchError(`callback error: ${cb.get('error')} ${cb.get('error_description') ?? ''}`);
-  if (cb.get('state') !== state) throw new BenchError('callback: state mismatch');
-  const code = cb.get('code');
-  if (!code) throw new BenchError(`callback without code: ${done.callback}`);
-
-  const tokenRes = await timed(stats, '7 POST /token (code)', undefined, 'POST', ep.token, new URLSearchParams({
-    grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier,
-    client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
-  }).toString(), 'application/json');
-  if (tokenRes.status !== 200) throw new BenchError(`token: ${tokenRes.status} ${tokenRes.body.slice(0, 300)}`);
-  const tokens = JSON.parse(tokenRes.body) as { id_token?: string; refresh_token?: string };
-  if (!tokens.id_token) throw new BenchError(`token response without id_token: ${tokenRes.body.slice(0, 300)}`);
-  const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { nonce?: string };
-  if (claims.nonce !== nonce) throw new BenchError('id_token: nonce mismatch');
-  return { refreshToken: tokens.refresh_token };
-}
-
-async function refresh(ep: Endpoints, refreshToken: string, stats?: Stats): Promise<string> {
-  const res = await timed(stats, 'POST /token (refresh)', undefined, 'POST', ep.token, new URLSearchParams({
-    grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
-  }).toString(), 'application/json');
-  if (res.status !== 200) throw new BenchError(`refresh: ${res.status} ${res.body.slice(0, 300)}`);
-  const tokens = JSON.parse(res.body) as { access_token?: string; refresh_token?: string };
-  if (!tokens.access_token) throw new BenchError(`refresh response without access_token: ${res.body.slice(0, 300)}`);
-  return tokens.refresh_token ?? refreshToken;
-}
-
-/** C virtual users run `task` until the deadline or the cap; the first error stops everyone. */
-async function runLoad(concurrency: number, seconds: number, cap: number, task: (vu: number, i: number) => Promise<void>) {
-  const deadline = performance.now() + seconds * 1000;
-  let started = 0;
-  let completed = 0;
-  let firstError: unknown;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, vu) => {
-    while (!interrupted && firstError === undefined && started < cap && performance.now() < deadline) {
-      const i = started;
-      started += 1;
-      try {
-        await task(vu, i);
-        completed += 1;
-      } catch (err) {
-        firstError ??= err;
-      }
-    }
-  }));
-  return { completed, elapsedS: (performance.now() - t0) / 1000, firstError };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU profile summary (main JS thread of the provider only: Argon2 runs on libuv threads).
-
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-
-function summariseProfile(dir: string): string[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (!files.length) return [`no .cpuprofile in ${dir} (the provider did not exit cleanly?)`];
-  // One file per thread (with tsx, the module loader runs in a worker thread): keep the busiest.
-  type Prof = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-  const busy = (p: Prof) => {
-    const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
-    return p.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : p.timeDeltas[i] ?? 0), 0);
-  };
-  const loaded = files.map((f) => ({ file: path.join(dir, f), prof: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Prof }));
-  const { file, prof } = loaded.map((l) => ({ ...l, busy: busy(l.prof) })).sort((a, b) => b.busy - a.busy)[0]!;
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const self = new Map<number, number>();
-  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
-  const idleIds = new Set(prof.nodes.filter((n) => ['(idle)', '(program)'].includes(n.callFrame.functionName)).map((n) => n.id));
-  for (const id of idleIds) self.delete(id);
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const fn = new Map<string, number>();
-  const pkg = new Map<string, number>();
-  const where = (url: string) => {
-    if (!url) return '(native/V8)';
-    const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    if (nm) return nm[1]!;
-    if (url.startsWith('node:')) return 'node core';
-    const rel = url.replace(/^file:\/\//, '').replace(ROOT, '');
-    return rel.split('/').slice(0, 2).join('/');
-  };
-  for (const [id, us] of self) {
-    const n = byId.get(id)!;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const short = url.replace(/^file:\/\//, '').replace(ROOT, '').replace(/^.*node_modules\//, '');
-    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
-    fn.set(key, (fn.get(key) ?? 0) + us);
-    const p = functionName === '(garbage collector)' ? functionName : where(url);
-    pkg.set(p, (pkg.get(p) ?? 0) + us);
-  }
-  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const lines = [`profile ${path.relative(ROOT, file)}: ${(total / 1e6).toFixed(1)} s of busy main-thread samples over the provider's whole life (startup included; percentages of busy time)`];
-  lines.push('  by package / source dir (self time):');
-  for (const [k, v] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 14)) lines.push(`    ${pct(v)}  ${k}`);
-  lines.push('  top functions (self time):');
-  for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, 25)) lines.push(`    ${pct(v)}  ${k}`);
-  return lines;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const mark = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
-
-async function main(): Promise<number> {
-  const cores = os.availableParallelism();
-  console.log(`bench: ${cores} cores, concurrency ${C}, provider ${opt.runtime === 'tsx' ? 'from the sources under tsx' : 'compiled (dist/)'}, ${opt.production ? 'production mode, ' : ''}ID tokens ${opt['id-token-alg']}, ${(opt['provider-env'] ?? []).map((kv) => `${kv}, `).join('')}login ${SECONDS} s (warm-up ${WARMUP_SECONDS} s, cap ${MAX_LOGINS}), argon ${ARGON_SECONDS} s, refresh ${REFRESH_SECONDS} s, ${CITIZENS} citizens, CLK_TCK ${CLK_TCK}`);
-
-  if (opt.runtime === 'compiled' && spawnSync(process.execPath, [path.join('scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) {
-    console.error('bench: the build failed');
-    return 1;
-  }
-
-  let redisUrl: string;
-  const redis = await startRedisServer({ unixSocket: opt['redis-socket'] });
-  if (redis) {
-    cleanups.push(() => redis.stop());
-    redisUrl = redis.url;
-    console.log(`bench: throwaway redis-server at ${redisUrl}`);
-  } else if (process.env.REDIS_URL) {
-    redisUrl = process.env.REDIS_URL;
-    const host = new URL(redisUrl).hostname;
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
-      console.error(`bench: REDIS_URL points at ${host}; the bench only uses a loopback Redis`);
-      return 1;
-    }
-    console.log('bench: no redis-server on PATH, using REDIS_URL (keys under bench:)');
-  } else {
-    console.error('bench: needs Redis: install redis-server (it is started on a free loopback port) or set REDIS_URL to a loopback Redis');
-    return 1;
-  }
-
-  const dataFile = path.join(ROOT, 'var', 'bench', 'bench-data.json');
-  const codes = fiscalCodes(CITIZENS);
-  writeBenchData(dataFile, codes);
-  const profDir = opt['cpu-prof'] ? path.join(ROOT, 'var', 'bench', `prof-${Date.now()}`) : undefined;
-  if (profDir) mkdirSync(profDir, { recursive: true });
-
-  const t0 = performance.now();
-  const redisPort = Number(new URL(redisUrl).port || 6379);
-  const redisPid = pidListeningOn(redisPort);
-  const redisAdmin = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redisAdmin.connect();
-  cleanups.push(() => { redisAdmin.disconnect(); });
-  // --redis-socket: the provider reaches Redis over a Unix socket (a co-located Redis), the bench
-  // itself still over loopback TCP.
-  const providerRedis = opt['redis-socket'] && redis?.socket ? `unix:${redis.socket}` : redisUrl;
-  if (providerRedis !== redisUrl) console.log(`bench: the provider uses Redis at ${providerRedis}`);
-  const provider = await startProvider(providerRedis, path.relative(ROOT, dataFile), profDir);
-  console.log(`bench: provider pid ${provider.pid} (verified: node serving ${provider.issuer}) ready in ${fmt((performance.now() - t0) / 1000)} s`);
-  const disco = JSON.parse((await request('GET', `${provider.issuer}/.well-known/openid-configuration`, { accept: 'application/json' })).body) as Record<string, string>;
-  const ep: Endpoints = { authorization: disco.authorization_endpoint!, token: disco.token_endpoint! };
-
+  const users = data.users;
   const report: string[] = [];
-  let failed = false;
-  const who = (i: number) => codes[i % codes.length]!;
 
-  // Logins ------------------------------------------------------------------------------------
-  let cpuPerLogin = NaN;
-  let loginsPerS = NaN;
-  let loginP50 = NaN;
-  let loginP99 = NaN;
-  if (PHASES.has('login')) {
-    if (WARMUP_SECONDS > 0) {
-      const w = await runLoad(C, WARMUP_SECONDS, MAX_LOGINS, async (_vu, i) => { await login(provider.issuer, ep, who(i)); });
-      if (w.firstError) {
-        if (interrupted) return 130;
-        const e = w.firstError;
-        console.error(`bench: a warm-up login failed: ${e instanceof BenchError ? e.message : e instanceof Error ? e.stack : String(e)}`);
-        return 1;
+  // Warm-up: JIT, caches, connections.
+  for (const t of targets) {
+    if (!WARMUP) break;
+    const w = await loginLoad(t, users, WARMUP);
+    await runLoad(Math.min(C, w.tokens.length), C * 20, async (vu) => { w.tokens[vu] = await refresh(t.rp, w.tokens[vu]!); }, stopped);
+  }
+  if (WARMUP) console.log(`bench: warm-up: ${WARMUP} logins and ${C * 20} refresh grants per server`);
+
+  // Rounds: within a round the servers take turns by slices of load (SLICES each), so that both
+  // meet the same machine (other work on it comes and goes within seconds) ---------------------
+  if (PHASES.has('rounds')) {
+    const hashed = await argonHash(users[0]!.password, { algorithm: Algorithm.Argon2id, memoryCost: memoryKiB, timeCost, parallelism });
+    report.push('', `ROUNDS (${LOGINS} logins then ${REFRESHES} refresh grants per server, ${C} virtual users, the servers taking turns by slices of ${SLICES}; ${VERIFIES} Argon2id m=${memoryKiB} KiB t=${timeCost} p=${parallelism} verify-only between the login slices)`);
+    for (let round = 0; round < ROUNDS && !interrupted; round += 1) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      const logins = new Map(targets.map((t) => [t, new Tally()]));
+      const refreshes = new Map(targets.map((t) => [t, new Tally()]));
+      const tokens = new Map<Target, string[]>();
+      let verifyMs = 0;
+      for (let slice = 0; slice < SLICES && !interrupted; slice += 1) {
+        for (const t of order) {
+          const tally = logins.get(t)!;
+          const r = await measured(t, tally, `logins (${t.server.name})`, () => loginLoad(t, users, share(LOGINS, SLICES, slice), { stats: tally.stats }));
+          if (r.tokens.length) tokens.set(t, r.tokens);
+        }
+        verifyMs += await verifyCpu(hashed, users[0]!.password, share(VERIFIES, SLICES, slice));
       }
-      console.log(`bench: warm-up: ${w.completed} logins`);
+      for (let slice = 0; slice < SLICES && !interrupted; slice += 1) {
+        for (const t of order) await measured(t, refreshes.get(t)!, `refresh grants (${t.server.name})`, () => refreshLoad(t, tokens.get(t)!, share(REFRESHES, SLICES, slice)));
+      }
+      const v = verifyMs / VERIFIES;
+      report.push(`  round ${round + 1} (${order.map((t) => t.server.name).join(' first, ')}${order.length > 1 ? ' second' : ''}), Argon2id verify ${fmt(v, 2)} CPU ms`);
+      for (const t of order) {
+        const l = logins.get(t)!.figures;
+        const r = refreshes.get(t)!.figures;
+        t.rounds.push({
+          loginCpu: l.cpu, loginMain: l.main, loginOthers: l.others, loginRedis: l.redis, refreshRedis: r.redis, loginCmds: l.calls.total, loginCmdNames: l.calls.byName,
+          loginsPerS: l.perS, p50: l.p50, p99: l.p99, refreshCpu: r.cpu, refreshMain: r.main, refreshCmds: r.calls.total, refreshCmdNames: r.calls.byName, verifyCpu: v,
+        });
+        report.push(`    ${t.server.name}: login ${fmt(l.cpu, 2)} ms (main ${fmt(l.main, 2)}, other threads ${fmt(l.others, 2)}; redis ${fmt(l.redis, 2)}), ${fmt(l.calls.total)} cmds, ${fmt(l.perS)}/s, p50/p99 ${fmt(l.p50)}/${fmt(l.p99)} ms; refresh ${fmt(r.cpu, 3)} ms (main ${fmt(r.main, 3)}; redis ${fmt(r.redis, 3)}), ${fmt(r.calls.total)} cmds`);
+      }
     }
-    const stats = new Stats();
-    const calls0 = await redisCalls(redisAdmin);
-    const cpu0 = cpuSnapshot(provider.pid, redisPid);
-    const r = await runLoad(C, SECONDS, MAX_LOGINS, async (_vu, i) => { await login(provider.issuer, ep, who(i), stats); });
-    const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
-    const calls = await redisCalls(redisAdmin);
-    const providerCpu = cpu.provider;
-    if (r.firstError) {
-      const e = r.firstError;
-      if (interrupted) return 130;
-      console.error(`bench: login failed after ${r.completed} logins: ${e instanceof BenchError ? e.message : e instanceof Error ? e.stack : String(e)}`);
-      failed = true;
-    }
-    loginsPerS = r.completed / r.elapsedS;
-    cpuPerLogin = providerCpu / r.completed;
-    const all = stats.all();
-    loginP50 = percentile(all, 50);
-    loginP99 = percentile(all, 99);
-    report.push('', `LOGINS (password, code flow + PKCE, ${C} virtual users, ${fmt(r.elapsedS)} s)`);
-    report.push(`  logins                         ${r.completed}  (${stats.requests} HTTP requests)`);
-    report.push(`  logins/s                       ${fmt(loginsPerS)}`);
-    report.push(...cpuLines(cpu, r.completed, 'login', cores));
-    report.push(...redisLines(calls0, calls, r.completed, 'login'));
-    report.push(`  latency per request            p50 ${fmt(loginP50, 2)} ms, p99 ${fmt(loginP99, 2)} ms`);
-    for (const [label, list] of [...stats.latency].sort((a, b) => a[0].localeCompare(b[0]))) {
-      report.push(`    ${label.padEnd(36)} n=${String(list.length).padEnd(6)} p50 ${fmt(percentile(list, 50), 2).padStart(7)} ms  p99 ${fmt(percentile(list, 99), 2).padStart(7)} ms`);
+    for (const t of targets) {
+      const last = t.rounds[t.rounds.length - 1];
+      if (!last) continue;
+      report.push(`  ${t.server.name} commands per login (last round): ${last.loginCmdNames.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+      report.push(`  ${t.server.name} commands per refresh (last round): ${last.refreshCmdNames.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
     }
   }
 
-  // Argon2id verify-only ------------------------------------------------------------------------
-  let verifiesPerS = NaN;
-  let cpuPerVerify = NaN;
-  if (PHASES.has('argon') && !failed) {
-    const { memoryKiB, timeCost, parallelism } = DEFAULTS.argon2;
-    const hashed = await argonHash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: memoryKiB, timeCost, parallelism });
-    if (!(await argonVerify(hashed, PASSWORD))) throw new Error('argon2 self-check failed');
-    const cpu0 = cpuSnapshot(provider.pid, redisPid);
-    const self0 = process.cpuUsage();
-    const faults0 = process.resourceUsage().minorPageFault;
-    const r = await runLoad(C, ARGON_SECONDS, Number.MAX_SAFE_INTEGER, async () => {
-      if (!(await argonVerify(hashed, PASSWORD))) throw new Error('argon2 verify returned false');
-    });
-    const self = process.cpuUsage(self0);
-    const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
-    foreignLoad.push({ phase: 'argon2', cores: (cpu.busy - cpu.provider - (Number.isFinite(cpu.redis) ? cpu.redis : 0) - cpu.self) / cpu.at });
-    if (r.firstError) throw r.firstError;
-    verifiesPerS = r.completed / r.elapsedS;
-    cpuPerVerify = (self.user + self.system) / 1000 / r.completed;
-    const kernelPerVerify = self.system / 1000 / r.completed;
-    const faultsPerVerify = (process.resourceUsage().minorPageFault - faults0) / r.completed;
-    report.push('', `ARGON2ID VERIFY (m=${memoryKiB} KiB, t=${timeCost}, p=${parallelism}; ${C} concurrent, ${fmt(r.elapsedS)} s, this process, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'})`);
-    report.push(`  verifies                       ${r.completed}`);
-    report.push(`  verifies/s                     ${fmt(verifiesPerS)}`);
-    report.push(`  CPU ms per verify              ${fmt(cpuPerVerify, 2)}  (of which kernel ${fmt(kernelPerVerify, 2)}; ${fmt(faultsPerVerify, 0)} page faults per verify)`);
-    report.push(`  cores busy                     this process ${fmt(cpu.self / cpu.at, 2)}, provider (idle) ${fmt(cpu.provider / cpu.at, 2)}, machine ${fmt(cpu.busy / cpu.at, 2)} of ${cores} (steal ${fmt(cpu.steal / cpu.at, 2)})`);
+  // Long-lived bytes per session: the keys a batch of fresh logins leaves behind ------------------
+  const bytes = new Map<Target, Awaited<ReturnType<typeof bytesPerSession>>>();
+  for (const t of PHASES.has('rounds') ? targets : []) {
+    if (interrupted) break;
+    const before = await classifiedKeys(admin, t.server.prefix, t.classify);
+    await loginLoad(t, users, BYTES_LOGINS);
+    const b = await bytesPerSession(admin, t.server.prefix, t.classify, before);
+    bytes.set(t, b);
+    const kinds = [...b.byKind].map(([k, v]) => `${k} ${fmt(v / b.sessions, 0)}`).join(', ');
+    report.push(`  ${t.server.name} long-lived Redis bytes per session: ${fmt(b.perSession, 0)} (${kinds}; ${b.sessions} fresh logins)`);
   }
 
-  // Refresh-token grants --------------------------------------------------------------------------
-  let grantsPerS = NaN;
-  let grantsPerCoreS = NaN;
-  if (PHASES.has('refresh') && !failed) {
-    const tokens: string[] = [];
-    for (let vu = 0; vu < C; vu += 1) {
-      const r = await login(provider.issuer, ep, who(vu));
-      if (!r.refreshToken) throw new Error('login gave no refresh token (is the client first-party with grant refresh_token?)');
-      tokens.push(r.refreshToken);
+  // Other flows (ours) ------------------------------------------------------------------------
+  if (PHASES.has('flows') && !interrupted) {
+    const t = targets[0]!;
+    const consentRp = await relyingParty(ours.issuer, THIRD_PARTY.id, THIRD_PARTY.secret);
+    const outbox = new OutboxReader(outboxFile);
+    report.push('', `OTHER FLOWS (ours, ${FLOW_LOGINS} logins each, ${C} virtual users)`);
+    const flows: { label: string; run: () => Promise<Awaited<ReturnType<typeof measureLogins>>> }[] = [
+      { label: 'password login, loa:1 (as above)', run: () => measureLogins(t, users, FLOW_LOGINS, 'logins (ours)') },
+      {
+        label: 'not first-party: consent + offline_access',
+        run: async () => {
+          const l = await measureLogins(t, users, FLOW_LOGINS, 'consent logins (ours)', { rp: consentRp, params: { scope: 'openid profile offline_access', prompt: 'consent' } });
+          if (!l.tokens.length) throw new BenchError('consent logins with offline_access gave no refresh token');
+          return l;
+        },
+      },
+      { label: 'loa:2, code by email (outbox)', run: () => measureLogins(t, data.codeUsers, FLOW_LOGINS, 'loa:2 logins (ours)', { params: { acr_values: 'urn:idp:loa:2' }, outbox, usersByVu: true }) },
+    ];
+    for (const f of flows) {
+      const l = await f.run();
+      report.push(`  ${f.label.padEnd(44)} CPU ${fmt(l.cpu, 2)} ms per login (main ${fmt(l.main, 2)}), ${fmt(l.calls.total)} Redis commands, p50 ${fmt(l.p50)} ms`);
     }
-    await runLoad(C, 1, C * 20, async (vu) => { tokens[vu] = await refresh(ep, tokens[vu]!); }); // warm-up
-    const stats = new Stats();
-    const calls0 = await redisCalls(redisAdmin);
-    const cpu0 = cpuSnapshot(provider.pid, redisPid);
-    const r = await runLoad(C, REFRESH_SECONDS, MAX_REFRESH, async (vu) => { tokens[vu] = await refresh(ep, tokens[vu]!, stats); });
-    const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
-    const calls = await redisCalls(redisAdmin);
-    const providerCpu = cpu.provider;
-    if (r.firstError) {
-      if (interrupted) return 130;
-      console.error(`bench: refresh grant failed after ${r.completed}: ${(r.firstError as Error).message}`);
-      failed = true;
-    }
-    grantsPerS = r.completed / r.elapsedS;
-    grantsPerCoreS = r.completed / (providerCpu / 1000);
-    const all = stats.all();
-    report.push('', `REFRESH-TOKEN GRANTS (${C} virtual users, ${fmt(r.elapsedS)} s)`);
-    report.push(`  grants                         ${r.completed}`);
-    report.push(`  grants/s                       ${fmt(grantsPerS)}`);
-    report.push(...cpuLines(cpu, r.completed, 'grant', cores));
-    report.push(...redisLines(calls0, calls, r.completed, 'grant'));
-    report.push(`  grants per provider-core-second ${fmt(grantsPerCoreS, 0)}`);
-    report.push(`  latency per request            p50 ${fmt(percentile(all, 50), 2)} ms, p99 ${fmt(percentile(all, 99), 2)} ms`);
   }
 
-  // Per-request floor: the cheapest requests, to compare a login's 7 requests with ----------------
-  if (PHASES.has('floor') && !failed) {
-    report.push('', `REQUEST FLOOR (${C} virtual users, 2 s each: what any request costs the provider)`);
-    for (const [label, url] of [['GET /readyz (router + Redis PING)', `${provider.issuer}/readyz`], ['GET /.well-known/openid-configuration', `${provider.issuer}/.well-known/openid-configuration`]] as const) {
-      const cpu0 = cpuSnapshot(provider.pid, redisPid);
-      const r = await runLoad(C, 2, 1_000_000, async () => {
-        const res = await request('GET', url, { accept: 'application/json' });
-        if (res.status !== 200) throw new BenchError(`${label}: ${res.status}`);
+  // CPU and commands per request, one user -----------------------------------------------------
+  if (PHASES.has('steps') && !interrupted) {
+    report.push('', `PER REQUEST (1 user, ${STEP_LOGINS} logins per server; CPU while each request was in flight, from schedstat)`);
+    for (const t of targets) {
+      const sums = new Map<string, { n: number; totals: Record<string, number> }>();
+      setProbe({
+        sums,
+        async read() {
+          const ns = threadNs(t.server.pid);
+          const calls = await commandCalls(admin);
+          let cmds = 0;
+          for (const [k, v] of calls) if (!['info', 'scan', 'memory'].includes(k)) cmds += v;
+          return { main: ns.main, others: ns.others, cmds };
+        },
       });
-      const cpu = cpuDelta(cpu0, cpuSnapshot(provider.pid, redisPid));
-      if (r.firstError) throw r.firstError;
-      report.push(`  ${label.padEnd(40)} ${fmt(r.completed / r.elapsedS, 0).padStart(6)}/s, provider CPU ms per request ${fmt(cpu.provider / r.completed, 3)} (main thread ${fmt(cpu.main / r.completed, 3)})`);
+      try {
+        await loginLoad(t, users, STEP_LOGINS, { concurrency: 1 });
+      } finally {
+        setProbe(undefined);
+      }
+      report.push(`  ${t.server.name}:`);
+      const total = { main: 0, others: 0, cmds: 0 };
+      for (const [label, acc] of [...sums].sort((a, b) => a[0].localeCompare(b[0]))) {
+        const per = (k: string) => (acc.totals[k] ?? 0) / acc.n;
+        total.main += (acc.totals.main ?? 0) / STEP_LOGINS;
+        total.others += (acc.totals.others ?? 0) / STEP_LOGINS;
+        total.cmds += (acc.totals.cmds ?? 0) / STEP_LOGINS;
+        report.push(`    ${label.padEnd(30)} main thread ${fmt(per('main') / 1e6, 2).padStart(6)} ms, other threads ${fmt(per('others') / 1e6, 2).padStart(6)} ms, Redis commands ${fmt(per('cmds')).padStart(5)}`);
+      }
+      report.push(`    ${'per login'.padEnd(30)} main thread ${fmt(total.main / 1e6, 2).padStart(6)} ms, other threads ${fmt(total.others / 1e6, 2).padStart(6)} ms, Redis commands ${fmt(total.cmds).padStart(5)}`);
     }
   }
 
-  // CPU per step: one user, so that the provider works on one request at a time -------------------
-  if (PHASES.has('steps') && !failed) {
-    probe = { pid: provider.pid, cpu: new Map() };
-    const stats = new Stats();
-    const r = await runLoad(1, 3, 2000, async (_vu, i) => { await login(provider.issuer, ep, who(i), stats); });
-    const cpu = probe.cpu;
-    probe = undefined;
-    if (r.firstError) throw r.firstError;
-    report.push('', `CPU PER STEP (1 user, ${r.completed} logins; provider CPU while each request was in flight, from schedstat)`);
-    let main = 0;
-    let others = 0;
-    for (const [label, acc] of [...cpu].sort((a, b) => a[0].localeCompare(b[0]))) {
-      main += acc.main / r.completed;
-      others += acc.others / r.completed;
-      report.push(`    ${label.padEnd(36)} main thread ${fmt(acc.main / acc.n / 1e6, 2).padStart(6)} ms, other threads ${fmt(acc.others / acc.n / 1e6, 2).padStart(6)} ms, p50 ${fmt(percentile(stats.latency.get(label) ?? [], 50), 2).padStart(6)} ms`);
+  // The cheapest request, for scale: what any request costs each server -----------------------
+  if (PHASES.has('floor') && !interrupted) {
+    report.push('', `REQUEST FLOOR (GET /jwks, ${FLOOR_REQUESTS} per server, ${C} virtual users: the middleware and framework share of any request)`);
+    for (const t of targets) {
+      const url = `${t.server.issuer}/jwks`;
+      const tally = new Tally();
+      await measured(t, tally, `floor (${t.server.name})`, () => runLoad(C, FLOOR_REQUESTS, async () => {
+        const res = await request('GET', url, { accept: 'application/json' });
+        if (res.status !== 200) throw new BenchError(`${url}: ${res.status}`);
+      }, stopped));
+      const f = tally.figures;
+      report.push(`  ${t.server.name.padEnd(5)} CPU ${fmt(f.cpu * 1000, 0)} µs per request (main thread ${fmt(f.main * 1000, 0)} µs)`);
     }
-    report.push(`    ${'sum per login'.padEnd(36)} main thread ${fmt(main / 1e6, 2).padStart(6)} ms, other threads ${fmt(others / 1e6, 2).padStart(6)} ms`);
   }
 
-  // Passkey assertion check (test/bench/passkey-bench.ts) -------------------------------------------
-  if (PHASES.has('passkey') && !failed) report.push('', ...(await passkeyBench(redisUrl)));
-  if (PHASES.has('payment') && !failed) report.push('', ...(await (await import('./payment-bench.ts')).paymentBench(redisUrl))); // test/bench/payment-bench.ts
+  // Passkey assertion check (test/bench/passkey-bench.ts) ------------------------------------------
+  if (PHASES.has('passkey') && !interrupted) report.push('', ...(await passkeyBench(redis.url)));
 
-  // loa:3: certificate + password (its own file) ------------------------------------------------
-  if (PHASES.has('loa3') && !failed) {
+  // loa:3: certificate + password (test/bench/certificate-login.ts) -----------------------------
+  if (PHASES.has('loa3') && !interrupted) {
+    const t = targets[0]!;
+    const meta = t.rp.serverMetadata();
+    const password = t.rounds.length ? median(t.rounds.map((r) => r.loginCpu)) : undefined;
     report.push(...await certificateLoginFigure({
-      issuer: provider.issuer, authorization: ep.authorization, token: ep.token, clientId: CLIENT_ID, secret: CLIENT_SECRET,
-      callback: CALLBACK, pid: provider.pid, users: C, seconds: Math.min(SECONDS, 8), passwordCpuMs: Number.isFinite(cpuPerLogin) ? cpuPerLogin : undefined,
+      issuer: ours.issuer, authorization: meta.authorization_endpoint!, token: meta.token_endpoint!, clientId: FIRST_PARTY.id, secret: FIRST_PARTY.secret,
+      callback: CALLBACK, pid: ours.pid, users: C, seconds: 8, passwordCpuMs: password,
     }));
   }
 
-  // Summary -------------------------------------------------------------------------------------
-  const ratio = loginsPerS / verifiesPerS;
-  const perCore = cpuPerVerify / cpuPerLogin;
-  report.push('', `SUMMARY (${cores} cores: os.availableParallelism())`);
-  report.push(`  logins/s                       ${fmt(loginsPerS)}`);
-  report.push(`  provider CPU ms per login      ${fmt(cpuPerLogin, 2)}`);
-  report.push(`  latency per request            p50 ${fmt(loginP50, 2)} ms, p99 ${fmt(loginP99, 2)} ms`);
-  report.push(`  Argon2id verifies/s            ${fmt(verifiesPerS)}`);
-  report.push(`  CPU ms per verify              ${fmt(cpuPerVerify, 2)}`);
-  report.push(`  logins/s ÷ verifies/s          ${fmt(ratio, 3)}`);
-  report.push(`  per-core ratio                 ${fmt(perCore, 3)}  (verify CPU ms ÷ provider CPU ms per login = logins per provider-core-second ÷ verifies per core-second)`);
-  report.push(`  refresh grants/s               ${fmt(grantsPerS)}`);
-  report.push(`  refresh grants per provider-core-second ${fmt(grantsPerCoreS, 0)}`);
-  report.push(`  target: login per-core ratio ≥ ${TARGET_LOGIN_RATIO}            ${Number.isFinite(perCore) ? mark(perCore >= TARGET_LOGIN_RATIO) : 'not measured'}  (${fmt(perCore, 3)})`);
-  report.push(`  target: refresh ≥ ${TARGET_REFRESH_PER_CORE_S} grants per core-second   ${Number.isFinite(grantsPerCoreS) ? mark(grantsPerCoreS >= TARGET_REFRESH_PER_CORE_S) : 'not measured'}  (${fmt(grantsPerCoreS, 0)})`);
-  const busiest = foreignLoad.sort((a, b) => b.cores - a.cores)[0];
-  if (busiest && busiest.cores > 0.25) {
-    report.push('', `  NOTE: other processes on this machine used up to ${fmt(busiest.cores, 2)} cores (during ${busiest.phase}): rates per second`,
-      '  (logins/s, verifies/s, grants/s, their ratio) are unreliable; the per-core figures suffer less.');
+  // The abuse limits' own CPU per login (test/bench/limiter-cost.ts) -----------------------------
+  if (PHASES.has('limiter') && !interrupted) {
+    const limiter = await limiterCpuPerLogin(redis.url);
+    report.push('', `ABUSE LIMITS: ${fmt(limiter.ms, 3)} CPU ms per login over ${limiter.logins} (target < ${LIMITER_TARGET_MS})  ${mark(limiter.ms < LIMITER_TARGET_MS)}`);
+  }
+
+  // A payment confirmation (test/bench/payment-bench.ts) -----------------------------------------
+  if (PHASES.has('payment') && !interrupted) report.push('', ...(await (await import('./payment-bench.ts')).paymentBench(redis.url)));
+
+  // Memory after N logins ---------------------------------------------------------------------
+  const memory = new Map<Target, { rss: number; hwm: number; logins: number }>();
+  if (PHASES.has('memory') && !interrupted) {
+    for (const t of targets) {
+      if (t.logins < MEMORY_LOGINS) await loginLoad(t, users, MEMORY_LOGINS - t.logins);
+      memory.set(t, { ...memoryMiB(t.server.pid), logins: t.logins });
+    }
+    report.push('', 'MEMORY (one serving process, plain node: no npm or tsx wrapper process)');
+    for (const [t, m] of memory) report.push(`  ${t.server.name.padEnd(5)} RSS ${fmt(m.rss, 0)} MiB after ${m.logins} logins, high-water mark ${fmt(m.hwm, 0)} MiB`);
   }
   if (interrupted) return 130;
-  const limiter = await limiterCpuPerLogin(redisUrl);
-  report.push(`  abuse limits (issue 13): ${fmt(limiter.ms, 3)} CPU ms per login over ${limiter.logins} (target < ${LIMITER_TARGET_MS})  ${mark(limiter.ms < LIMITER_TARGET_MS)}`);
+
+  // Summary -------------------------------------------------------------------------------------
+  const fig = (t: Target | undefined, f: (r: RoundFigures) => number) => (t ? median(t.rounds.map(f)) : NaN);
+  const [o, b] = [targets[0], targets[1]];
+  const lessArgon = (r: RoundFigures) => r.loginCpu - r.verifyCpu;
+  const ratio = (x: number, y: number) => x / y;
+  const rows: [string, number, number, number, string][] = [];
+  if (PHASES.has('rounds')) {
+    rows.push(
+      ['server CPU per login (ms)', fig(o, (r) => r.loginCpu), fig(b, (r) => r.loginCpu), 2, ''],
+      [`the same, less the Argon2 verify (${fmt(fig(o, (r) => r.verifyCpu), 2)} ms)`, fig(o, lessArgon), fig(b, lessArgon), 2, ` (target ≤ ${TARGETS.loginCpuRatio.toFixed(2)}x)`],
+      ['main-thread CPU per login (ms)', fig(o, (r) => r.loginMain), fig(b, (r) => r.loginMain), 2, ''],
+      ['server CPU per refresh grant (ms)', fig(o, (r) => r.refreshCpu), fig(b, (r) => r.refreshCpu), 3, ` (target ≤ ${TARGETS.refreshCpuRatio.toFixed(2)}x)`],
+      ['main-thread CPU per refresh grant (ms)', fig(o, (r) => r.refreshMain), fig(b, (r) => r.refreshMain), 3, ''],
+      ['Redis server CPU per login (ms)', fig(o, (r) => r.loginRedis), fig(b, (r) => r.loginRedis), 2, ''],
+      ['Redis server CPU per refresh grant (ms)', fig(o, (r) => r.refreshRedis), fig(b, (r) => r.refreshRedis), 3, ''],
+      ['Redis commands per login', fig(o, (r) => r.loginCmds), fig(b, (r) => r.loginCmds), 1, ` (target ≤ ${TARGETS.loginCommands})`],
+      ['Redis commands per refresh grant', fig(o, (r) => r.refreshCmds), fig(b, (r) => r.refreshCmds), 1, ` (target ≤ ${TARGETS.refreshCommands})`],
+    );
+  }
+  rows.push(['long-lived Redis bytes per session', bytes.get(o!)?.perSession ?? NaN, b ? bytes.get(b)?.perSession ?? NaN : NaN, 0, ` (target ≤ ${TARGETS.bytesPerSession})`]);
+  if (memory.size) rows.push([`RSS after ${MEMORY_LOGINS}+ logins / high-water mark (MiB)`, memory.get(o!)?.rss ?? NaN, b ? memory.get(b)?.rss ?? NaN : NaN, 0, '']);
+  report.push('', `SUMMARY (medians of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}; ${cores} cores)`, '', `| figure | ours | ${b?.server.name === 'other' ? `other (${against})` : 'bare provider'} | ours ÷ ${b?.server.name ?? 'bare'} |`, '| --- | --- | --- | --- |');
+  for (const [label, x, y, d, target] of rows) {
+    const hwm = label.startsWith('RSS') ? [memory.get(o!)?.hwm ?? NaN, b ? memory.get(b)?.hwm ?? NaN : NaN] : undefined;
+    const cell = (v: number, i: number) => (hwm ? `${fmt(v, d)} / ${fmt(hwm[i]!, 0)}` : fmt(v, d));
+    report.push(`| ${label} | ${cell(x, 0)} | ${b ? cell(y, 1) : '-'} | ${b ? `${fmt(ratio(x, y), 2)}x${b.server.name === 'bare' ? target : ''}` : '-'} |`);
+  }
+  const loginCmds = fig(o, (r) => r.loginCmds);
+  const refreshCmds = fig(o, (r) => r.refreshCmds);
+  const perSession = bytes.get(o!)?.perSession ?? NaN;
+  report.push('', 'TARGETS');
+  if (PHASES.has('rounds')) {
+    report.push(`  Redis commands per login ≤ ${TARGETS.loginCommands}              ${mark(printed(loginCmds, 1) <= TARGETS.loginCommands)} (${fmt(loginCmds)})`);
+    report.push(`  Redis commands per refresh grant ≤ ${TARGETS.refreshCommands}      ${mark(printed(refreshCmds, 1) <= TARGETS.refreshCommands)} (${fmt(refreshCmds)})`);
+    if (b && b.server.name === 'bare') {
+      const lr = ratio(fig(o, lessArgon), fig(b, lessArgon));
+      const rr = ratio(fig(o, (r) => r.refreshCpu), fig(b, (r) => r.refreshCpu));
+      report.push(`  login CPU less Argon2 ≤ ${TARGETS.loginCpuRatio.toFixed(2)}x bare          ${mark(printed(lr, 2) <= TARGETS.loginCpuRatio)} (${fmt(lr, 2)}x)`);
+      report.push(`  refresh CPU ≤ ${TARGETS.refreshCpuRatio.toFixed(2)}x bare                    ${mark(printed(rr, 2) <= TARGETS.refreshCpuRatio)} (${fmt(rr, 2)}x)`);
+    }
+  }
+  report.push(`  long-lived bytes per session ≤ ${TARGETS.bytesPerSession}       ${mark(perSession <= TARGETS.bytesPerSession)} (${fmt(perSession, 0)})`);
+  const busiest = foreignLoad.sort((x, y) => y.cores - x.cores)[0];
+  if (busiest && busiest.cores > 0.25) {
+    report.push('', `  NOTE: other processes on this machine used up to ${fmt(busiest.cores, 2)} cores (during ${busiest.phase}):`,
+      '  rates per second are unreliable; CPU per operation suffers less.');
+  }
   console.log(report.join('\n'));
 
-  if (provider.tail.length) console.log(`\nprovider output (last ${provider.tail.length} lines):\n${provider.tail.map((l) => `  ${l}`).join('\n')}`);
-  if (profDir) {
-    await stopChild(provider.child); // the profile is written when the provider exits
-    console.log(`\n${summariseProfile(profDir).join('\n')}`);
+  for (const t of targets) {
+    const tail = t.server.tail.filter((l) => !/Unsupported runtime|bare provider ready/.test(l));
+    if (tail.length) console.log(`\n${t.server.name} server output (last ${tail.length} lines):\n${tail.map((l) => `  ${l}`).join('\n')}`);
   }
-  return failed ? 1 : 0;
+  if (profDir) {
+    await stopServer(ours.child); // the profile is written when the server exits
+    console.log(`\n${summariseProfile(profDir, ROOT).join('\n')}`);
+  }
+  writeFileSync(path.join(varDir, 'last-report.txt'), `${report.join('\n')}\n`);
+  return 0;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -924,11 +600,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 main()
   .catch((err: unknown) => {
     if (interrupted) return 130;
-    console.error('bench: error:', err instanceof BenchError ? err.message : err);
+    console.error('bench: error:', errText(err));
     return 1;
   })
   .then(async (code) => {
-    agent.destroy();
+    closeAgent();
     closeCertificateBench();
     await cleanup();
     process.exit(code);

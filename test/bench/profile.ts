@@ -1,0 +1,50 @@
+// --cpu-prof: the V8 profile a server wrote when it exited, summarised by package and by function.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+
+export function summariseProfile(dir: string, root: string): string[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) return [`no .cpuprofile in ${dir} (the provider did not exit cleanly?)`];
+  // One file per thread (with tsx, the module loader runs in a worker thread): keep the busiest.
+  type Prof = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const busy = (p: Prof) => {
+    const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+    return p.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : p.timeDeltas[i] ?? 0), 0);
+  };
+  const loaded = files.map((f) => ({ file: path.join(dir, f), prof: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Prof }));
+  const { file, prof } = loaded.map((l) => ({ ...l, busy: busy(l.prof) })).sort((a, b) => b.busy - a.busy)[0]!;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  const idleIds = new Set(prof.nodes.filter((n) => ['(idle)', '(program)'].includes(n.callFrame.functionName)).map((n) => n.id));
+  for (const id of idleIds) self.delete(id);
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const fn = new Map<string, number>();
+  const pkg = new Map<string, number>();
+  const where = (url: string) => {
+    if (!url) return '(native/V8)';
+    const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (nm) return nm[1]!;
+    if (url.startsWith('node:')) return 'node core';
+    const rel = url.replace(/^file:\/\//, '').replace(root, '');
+    return rel.split('/').slice(0, 2).join('/');
+  };
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const short = url.replace(/^file:\/\//, '').replace(root, '').replace(/^.*node_modules\//, '');
+    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+    fn.set(key, (fn.get(key) ?? 0) + us);
+    const p = functionName === '(garbage collector)' ? functionName : where(url);
+    pkg.set(p, (pkg.get(p) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
+  const lines = [`profile ${path.relative(root, file)}: ${(total / 1e6).toFixed(1)} s of busy main-thread samples over the provider's whole life (startup included; percentages of busy time)`];
+  lines.push('  by package / source dir (self time):');
+  for (const [k, v] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 14)) lines.push(`    ${pct(v)}  ${k}`);
+  lines.push('  top functions (self time):');
+  for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, 25)) lines.push(`    ${pct(v)}  ${k}`);
+  return lines;
+}
