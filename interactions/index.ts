@@ -10,6 +10,7 @@ import otp from './otp/index.ts';
 import passkey from './passkey/index.ts';
 import password from './password/index.ts';
 import secureChannel from './secure-channel/index.ts';
+import spid from './spid/index.ts';
 import totp from './totp/index.ts';
 
 export const methods: readonly MethodModule[] = [
@@ -22,5 +23,6 @@ export const methods: readonly MethodModule[] = [
   passkey,
   password,
   secureChannel,
+  spid,
   totp,
 ];
