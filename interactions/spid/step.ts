@@ -22,6 +22,14 @@ const RFC8176 = new Set(['face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa
 // SPID error codes a provider may name in error_description (AgID's table), with a page of their own.
 const KNOWN_ERRORS: Record<string, string> = { 19: 'spid.error.attempts', 20: 'spid.error.level', 22: 'spid.error.consent', 23: 'spid.error.suspended', 25: 'spid.error.cancelled', 30: 'spid.error.identity_type' };
 
+/** What an openid-client error's causes say (the claim that failed, the innermost message). */
+function detail(cause: unknown, depth = 0): string {
+  if (!cause || typeof cause !== 'object' || depth > 4) return '';
+  const c = cause as { claim?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  const here = typeof c.claim === 'string' ? ` claim ${c.claim}` : typeof c.message === 'string' ? ` / ${c.message}` : '';
+  return here + detail(c.cause, depth + 1);
+}
+
 function level(ctx: Ctx) {
   return ctx.flow.prompt === 'login' ? spidLevelFor(ctx.services.policy, ctx.flow.acr) : undefined;
 }
@@ -93,9 +101,9 @@ export const spidStep = defineStep({
     try {
       answer = await redeem(ctx.services, op, pending, query);
     } catch (err) {
-      const e = err as { code?: string; message?: string; cause?: { code?: string } };
+      const e = err as { code?: string; message?: string; cause?: unknown };
       const unreachable = e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(`${e.message} ${e.cause?.code ?? ''}`);
-      return refused(ctx, unreachable ? 'spid.error.unreachable' : 'spid.error.invalid', `${op.upstream.entityId}: ${e.code ?? 'error'} ${e.message ?? ''}`);
+      return refused(ctx, unreachable ? 'spid.error.unreachable' : 'spid.error.invalid', `${op.upstream.entityId}: ${e.code ?? 'error'} ${e.message ?? ''}${detail(e.cause)}`);
     }
     const { claims, userinfo } = answer;
     if (spidRank(claims.acr) < spidRank(pending.level)) {
