@@ -26,7 +26,7 @@ const KNOWN_ERRORS: Record<string, string> = { 19: 'spid.error.attempts', 20: 's
 function detail(cause: unknown, depth = 0): string {
   if (!cause || typeof cause !== 'object' || depth > 4) return '';
   const c = cause as { claim?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-  const here = typeof c.claim === 'string' ? ` claim ${c.claim}` : typeof c.message === 'string' ? ` / ${c.message}` : '';
+  const here = typeof c.claim === 'string' ? ` claim ${c.claim}` : typeof c.message === 'string' ? ` / ${c.message}${typeof c.code === 'string' ? ` ${c.code}` : ''}` : '';
   return here + detail(c.cause, depth + 1);
 }
 
@@ -102,8 +102,9 @@ export const spidStep = defineStep({
       answer = await redeem(ctx.services, op, pending, query);
     } catch (err) {
       const e = err as { code?: string; message?: string; cause?: unknown };
-      const unreachable = e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(`${e.message} ${e.cause?.code ?? ''}`);
-      return refused(ctx, unreachable ? 'spid.error.unreachable' : 'spid.error.invalid', `${op.upstream.entityId}: ${e.code ?? 'error'} ${e.message ?? ''}${detail(e.cause)}`);
+      const why = `${e.code ?? 'error'} ${e.message ?? ''}${detail(e.cause)}`;
+      const unreachable = e.code === 'OAUTH_TIMEOUT' || /fetch failed|ECONNREFUSED|timeout|aborted/i.test(why);
+      return refused(ctx, unreachable ? 'spid.error.unreachable' : 'spid.error.invalid', `${op.upstream.entityId}: ${why}`);
     }
     const { claims, userinfo } = answer;
     if (spidRank(claims.acr) < spidRank(pending.level)) {
