@@ -40,6 +40,7 @@ export default defineMethod({
     if (s.config.production && upstreams(s.config).length && !settings.trustAnchorJwks) {
       throw new MethodError('invalid setting SPID_TRUST_ANCHOR_JWKS (methods.spid.trustAnchorJwks): required in production when SPID providers are configured');
     }
-    if (stubOn(s.config) && s.config.demo) runStandIn(s);
+    // Not under the test runner: tests start their own stand-in on a free port (test/helpers/spid.ts).
+    if (stubOn(s.config) && s.config.demo && !process.env.VITEST) runStandIn(s);
   },
 });
