@@ -60,7 +60,8 @@ export const spidStep = defineStep({
   kind: 'login',
   amr: ['fed'],
   requiresUser: false,
-  identifies: true,
+  // Not `identifies`: a step-up to a SPID level of a user the session knows must still go to SPID
+  // (an identifying step is skipped once the user is known); the callback names the user.
   state: pendingSchema,
   form: z.object({ step: z.literal('spid').optional(), idp: z.string().max(64).optional() }),
   enabled: (config) => upstreams(config as never).length > 0,
@@ -116,6 +117,8 @@ export const spidStep = defineStep({
     if (!/^TINIT-/i.test(raw) || !isValidFiscalCode(fiscalCode)) return refused(ctx, 'spid.error.bad_fiscal_number', 'fiscal_number not a valid TINIT fiscal code');
     const s = ctx.services;
     const id = citizenId(fiscalCode);
+    // A step-up keeps the session's user: SPID must say it is the same person.
+    if (ctx.flow.identified?.accountId && ctx.flow.identified.accountId !== id) return refused(ctx, 'spid.error.other_person', `SPID identity ${id} is not the session's ${ctx.flow.identified.accountId}`, 403);
     const text = (v: unknown) => (typeof v === 'string' && v.length <= 200 ? v : undefined);
     let account = await s.accounts.findById(id);
     if (!account) {

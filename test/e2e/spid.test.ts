@@ -5,7 +5,8 @@ import * as oidc from 'openid-client';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Browser } from '../helpers/browser.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
-import { authorizationUrl, exchange, relyingParty } from '../helpers/rp.ts';
+import { MARIO } from '../helpers/data.ts';
+import { authorizationUrl, exchange, login, relyingParty } from '../helpers/rp.ts';
 import { startSpidStub, throughStandIn, type SpidStub } from '../helpers/spid.ts';
 
 const L1 = 'https://www.spid.gov.it/SpidL1';
@@ -67,6 +68,25 @@ describe('Enter with SPID', () => {
     expect(stubPage.doc.querySelector('input[name=level][checked]')?.getAttribute('value')).toBe('SpidL1');
     const claims = (await exchange(rp, started, back.left!)).claims()!;
     expect(claims).toMatchObject({ acr: L1, amr: ['fed', 'pwd'] });
+  });
+
+  it('a step-up to SpidL2 of a password session goes to SPID, and must come back as the same person', async () => {
+    const rp = await relyingParty(t.issuer);
+    const browser = new Browser(t.issuer);
+    await login(browser, rp, MARIO);
+    // Another person at the provider: refused, the session's user is kept.
+    const other = await authorizationUrl(rp, { acr_values: L2 });
+    const chooser = await browser.go(other.url);
+    expect(chooser.title).toBe('Enter with SPID');
+    const { back: refusedPage } = await throughStandIn(browser, stub.url, chooser, { identity: 'FRRGLI75C12L219X' });
+    expect(refusedPage.status).toBe(403);
+    expect(refusedPage.alert).toMatch(/not the one of your current session/);
+    // The same person: signed in at SpidL2, same subject.
+    const started = await authorizationUrl(rp, { acr_values: L2 });
+    const { back } = await throughStandIn(browser, stub.url, await browser.go(started.url), { identity: 'RSSMRA85T10A562S' });
+    const claims = (await exchange(rp, started, back.left!)).claims()!;
+    expect(claims).toMatchObject({ acr: L2 });
+    expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'fed', 'otp']));
   });
 
   it('refuses a SpidL1 answer when SpidL2 was asked', async () => {
