@@ -181,6 +181,40 @@ describe('Enter with SPID', () => {
     }
   });
 
+  it('the chooser answers an unknown or overlong provider id with a 400 and the list again', async () => {
+    const rp = await relyingParty(t.issuer);
+    const browser = new Browser(t.issuer);
+    const chooser = await browser.go((await authorizationUrl(rp, { acr_values: L2 })).url);
+    const unknown = await browser.submit(chooser, { idp: 'nobody' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.alert).toMatch(/Choose a provider from the list/);
+    expect(unknown.doc.querySelectorAll('button[name=idp]')).toHaveLength(1);
+    const long = await browser.submit(chooser, { idp: 'x'.repeat(500) });
+    expect(long.status).toBe(400);
+    expect(long.left).toBeUndefined();
+  });
+
+  it('refuses a plain JSON userinfo unless SPID_USERINFO_PLAIN is set', async () => {
+    const plain = await startSpidStub({ SPID_STUB_PLAIN_USERINFO: '1' });
+    try {
+      for (const [accept, ok] of [['0', false], ['1', true]] as const) {
+        const idp = await startIdp({ env: { SPID_STUB: '1', SPID_STUB_URL: plain.url, SPID_USERINFO_PLAIN: accept } });
+        try {
+          const rp = await relyingParty(idp.issuer);
+          const browser = new Browser(idp.issuer);
+          const started = await authorizationUrl(rp, { acr_values: L2 });
+          const { back } = await throughStandIn(browser, plain.url, await browser.go(started.url));
+          if (ok) expect((await exchange(rp, started, back.left!)).claims()).toMatchObject({ acr: L2 });
+          else expect(back.alert).toMatch(/failed our security checks/);
+        } finally {
+          await idp.close();
+        }
+      }
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('the request object it sends follows the profile', async () => {
     const rp = await relyingParty(t.issuer);
     const browser = new Browser(t.issuer);
