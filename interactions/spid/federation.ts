@@ -91,6 +91,7 @@ const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefin
 export function applyPolicy(metadata: Record<string, unknown>, policy: Record<string, Record<string, unknown>> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = { ...metadata };
   for (const [param, ops] of Object.entries(policy ?? {})) {
+    if (typeof ops !== 'object' || ops === null) throw new TrustError(`metadata policy of ${param} is not an object`);
     if ('value' in ops) {
       if (ops.value === null) delete out[param];
       else out[param] = ops.value;
@@ -136,6 +137,17 @@ export interface Chain {
  * the leaf's configuration) and the metadata policy.
  */
 export async function resolveChain(leafId: string, entityType: string, anchor: Anchor, timeoutMs: number): Promise<Chain> {
+  try {
+    return await chainOf(leafId, entityType, anchor, timeoutMs);
+  } catch (err) {
+    // Whatever is wrong with what the federation published (a bad URL, a policy of the wrong shape)
+    // is a chain that does not verify.
+    if (err instanceof TrustError) throw err;
+    throw new TrustError(`${leafId}: ${(err as Error).message}`);
+  }
+}
+
+async function chainOf(leafId: string, entityType: string, anchor: Anchor, timeoutMs: number): Promise<Chain> {
   const leaf = await entityConfiguration(leafId, timeoutMs);
   if (!leaf.statement.authority_hints?.includes(anchor.id)) throw new TrustError(`${leafId} does not name the trust anchor ${anchor.id} among its authority_hints`);
   const anchorEc = anchor.jwks

@@ -80,7 +80,13 @@ export const spidStep = defineStep({
     const upstream = upstreams(ctx.services.config).find((u) => u.id === form.idp);
     const op = upstream && (await trustedOp(ctx.services, upstream));
     if (!op) return { type: 'challenge', page: await chooser(ctx, 'spid.choose') };
-    const { url, pending } = await authorizationRequest(ctx.services, op, asked, ctx.flow.locale);
+    let request;
+    try {
+      request = await authorizationRequest(ctx.services, op, asked, ctx.flow.locale);
+    } catch (err) {
+      return refused(ctx, 'spid.error.provider', `${op.upstream.entityId}: cannot build the request (${(err as Error).message})`);
+    }
+    const { url, pending } = request;
     ctx.setState(pending);
     await ctx.audit({ event: 'login.spid', outcome: 'info', reason: `to ${op.upstream.entityId} at ${asked}` });
     return { type: 'redirect', url, bind: pending.state };

@@ -87,6 +87,7 @@ describe('metadata policy', () => {
     expect(() => applyPolicy({ b: 'three' }, { b: { one_of: ['one', 'two'] } })).toThrow(TrustError);
     expect(() => applyPolicy({ c: ['k'] }, { c: { superset_of: ['k', 'm'] } })).toThrow(TrustError);
     expect(() => applyPolicy({}, { e: { essential: true } })).toThrow(TrustError);
+    expect(() => applyPolicy({}, { f: 'not an object' as never })).toThrow(TrustError);
   });
 });
 
