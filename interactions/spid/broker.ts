@@ -35,6 +35,8 @@ async function configuration(s: Services, op: TrustedOp): Promise<client.Configu
   if (String(m.issuer).startsWith('http://')) client.allowInsecureRequests(config);
   // Check the ID token's signature against the provider's keys (not only TLS).
   client.enableNonRepudiationChecks(config);
+  // Userinfo signed then encrypted to our key, as the profile has it (signed only is read too).
+  client.enableDecryptingResponses(config, ['A256GCM', 'A128CBC-HS256'], { key: keys.encryption.key, kid: keys.encryption.kid, alg: 'RSA-OAEP-256' });
   config.timeout = Math.ceil(settings.timeoutMs / 1000);
   return config;
 }

@@ -1,5 +1,5 @@
 // The broker's keys (a federation key that signs our entity configuration, a core key that signs
-// request objects and client assertions), generated at first start and kept in Redis sealed under
+// request objects and client assertions, a key the providers encrypt userinfo to), generated at first start and kept in Redis sealed under
 // DATA_KEY like the IdP's own signing keys (SET NX: the first process's keys win), and the Redis
 // rows of this method.
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ export const spidKeys = {
 };
 
 export const SPID_KEYS: KeyDoc[] = [
-  { key: 'spid:keys', type: 'string', ttl: 'none', what: 'SPID broker keys (federation and request-object signing), sealed under DATA_KEY' },
+  { key: 'spid:keys', type: 'string', ttl: 'none', what: 'SPID broker keys (federation signing, request objects and client assertions, userinfo decryption), sealed under DATA_KEY' },
   { key: 'spid:chain:{ENTITY}', type: 'string', ttl: 'the chain\'s expiry (15 seconds when it failed)', what: 'a SPID provider\'s verified trust chain: its metadata after policy, or why it failed' },
   { key: 'acct:{ID}:spid', type: 'hash', ttl: 'none', what: 'SPID attributes of the citizen\'s last SPID login (spid_code, fiscal number, names, contacts)' },
 ];
@@ -23,19 +23,29 @@ export const SPID_KEYS: KeyDoc[] = [
 export interface BrokerKeys {
   federation: SigningKey & { publicJwk: JWK };
   core: SigningKey & { publicJwk: JWK };
+  /** Decrypts the providers' encrypted userinfo (RSA-OAEP-256). */
+  encryption: { key: CryptoKey; kid: string; publicJwk: JWK };
 }
 
-async function make(): Promise<{ federation: JWK; core: JWK }> {
-  const one = async (use: string) => {
-    const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
-    return { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `${use}-${randomBytes(6).toString('hex')}` };
-  };
-  return { federation: await one('fed'), core: await one('core') };
+type Stored = { federation: JWK; core: JWK; encryption: JWK };
+
+async function one(use: 'fed' | 'core' | 'enc'): Promise<JWK> {
+  const alg = use === 'enc' ? 'RSA-OAEP-256' : 'RS256';
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  return { ...(await exportJWK(privateKey)), alg, use: use === 'enc' ? 'enc' : 'sig', kid: `${use}-${randomBytes(6).toString('hex')}` };
+}
+
+async function make(): Promise<Stored> {
+  return { federation: await one('fed'), core: await one('core'), encryption: await one('enc') };
+}
+
+function publicOf(jwk: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
+  return publicJwk;
 }
 
 async function load(jwk: JWK): Promise<SigningKey & { publicJwk: JWK }> {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
-  return { key: (await importJWK(jwk, 'RS256')) as CryptoKey, kid: jwk.kid!, alg: 'RS256', publicJwk };
+  return { key: (await importJWK(jwk, 'RS256')) as CryptoKey, kid: jwk.kid!, alg: 'RS256', publicJwk: publicOf(jwk) };
 }
 
 const cache = new WeakMap<Services, Promise<BrokerKeys>>();
@@ -50,8 +60,13 @@ export function brokerKeys(s: Services): Promise<BrokerKeys> {
         await s.redis.set(spidKeys.keys, s.sealer.seal(JSON.stringify(await make()), purpose), 'NX');
         raw = (await s.redis.get(spidKeys.keys))!;
       }
-      const jwks = JSON.parse(s.sealer.openText(raw, purpose)) as { federation: JWK; core: JWK };
-      return { federation: await load(jwks.federation), core: await load(jwks.core) };
+      const jwks = JSON.parse(s.sealer.openText(raw, purpose)) as Stored;
+      const enc = jwks.encryption;
+      return {
+        federation: await load(jwks.federation),
+        core: await load(jwks.core),
+        encryption: { key: (await importJWK(enc, 'RSA-OAEP-256')) as CryptoKey, kid: enc.kid!, publicJwk: publicOf(enc) },
+      };
     })();
     p.catch(() => cache.delete(s));
     cache.set(s, p);

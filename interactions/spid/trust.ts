@@ -12,7 +12,7 @@ const FAILED_TTL = 15;
 
 /** Our entity configuration: served at /.well-known/openid-federation, signed with the federation key. */
 export async function ourEntityConfiguration(s: Services): Promise<string> {
-  const { federation, core } = await brokerKeys(s);
+  const { federation, core, encryption } = await brokerKeys(s);
   const issuer = s.config.issuer;
   const anchor = trustAnchorOf(s.config);
   return signStatement({
@@ -30,12 +30,14 @@ export async function ourEntityConfiguration(s: Services): Promise<string> {
         redirect_uris: [`${issuer}${CALLBACK_PATH}`],
         response_types: ['code'],
         grant_types: ['authorization_code'],
-        jwks: { keys: [core.publicJwk] },
+        jwks: { keys: [core.publicJwk, encryption.publicJwk] },
         token_endpoint_auth_method: 'private_key_jwt',
         token_endpoint_auth_signing_alg: 'RS256',
         request_object_signing_alg: 'RS256',
         id_token_signed_response_alg: 'RS256',
         userinfo_signed_response_alg: 'RS256',
+        userinfo_encrypted_response_alg: 'RSA-OAEP-256',
+        userinfo_encrypted_response_enc: 'A256GCM',
         default_acr_values: [SPID_LEVELS[1]],
       },
     },

@@ -47,6 +47,8 @@ describe('Enter with SPID', () => {
     const info = await oidc.fetchUserInfo(rp, tokens.access_token, claims.sub);
     expect(info).toMatchObject({ fiscal_code: 'RSSMRA85T10A562S', [FISCAL]: 'TINIT-RSSMRA85T10A562S', given_name: 'Mario', family_name: 'Rossi' });
     expect(String(info['https://attributes.eid.gov.it/spid_code'])).toMatch(/^STUB/);
+    // The profile's userinfo: signed, then encrypted to our key (from our federation metadata).
+    expect(stub.lines.join('\n')).toContain('userinfo answered as encrypted JWT');
   });
 
   it('lists the SPID levels in discovery', async () => {

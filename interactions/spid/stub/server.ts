@@ -119,6 +119,10 @@ export async function startStub(opts: StubOptions): Promise<Stub> {
         jwks: rp.jwks as AdapterPayload['jwks'],
         id_token_signed_response_alg: 'RS256',
         ...(opts.plainUserinfo ? {} : { userinfo_signed_response_alg: 'RS256' }),
+        // Signed, then encrypted to the RP's key when its metadata ask for it.
+        ...(!opts.plainUserinfo && typeof rp.userinfo_encrypted_response_alg === 'string'
+          ? { userinfo_encrypted_response_alg: rp.userinfo_encrypted_response_alg, userinfo_encrypted_response_enc: typeof rp.userinfo_encrypted_response_enc === 'string' ? rp.userinfo_encrypted_response_enc : 'A128CBC-HS256' }
+          : {}),
         request_object_signing_alg: 'RS256',
       } as AdapterPayload;
     } catch (err) {
@@ -144,6 +148,7 @@ export async function startStub(opts: StubOptions): Promise<Stub> {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       jwtUserinfo: { enabled: true },
+      encryption: { enabled: true },
       requestObjects: {
         enabled: true,
         requireSignedRequestObject: true,
@@ -199,6 +204,15 @@ export async function startStub(opts: StubOptions): Promise<Stub> {
     body.id_token = await new SignJWT(changed).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.key);
   });
 
+  // Say how userinfo went out (a JWE has five parts), for the tests.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/me' && ctx.status === 200) {
+      const body = typeof ctx.body === 'string' ? ctx.body : '';
+      log(`userinfo answered as ${body.split('.').length === 5 ? 'encrypted JWT' : body.split('.').length === 3 ? 'signed JWT' : 'JSON'}`);
+    }
+  });
+
   const app = new Koa();
   const router = new Router();
   const metadata = () => ({
@@ -221,6 +235,8 @@ export async function startStub(opts: StubOptions): Promise<Stub> {
     request_object_signing_alg_values_supported: ['RS256', 'ES256'],
     id_token_signing_alg_values_supported: ['RS256'],
     userinfo_signing_alg_values_supported: ['RS256'],
+    userinfo_encryption_alg_values_supported: ['RSA-OAEP-256'],
+    userinfo_encryption_enc_values_supported: ['A128CBC-HS256', 'A256GCM'],
     claims_parameter_supported: true,
     client_registration_types_supported: ['automatic'],
     authorization_response_iss_parameter_supported: true,
