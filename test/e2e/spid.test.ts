@@ -150,6 +150,7 @@ describe('Enter with SPID', () => {
     const browser = new Browser(t.issuer);
     const none = await browser.go(`${t.issuer}/callback/spid?code=abc`);
     expect(none.status).toBe(400);
+    expect((await t.idp.services.audit.recent(1, { event: 'login.callback' }))[0]).toMatchObject({ outcome: 'failure', reason: 'no state', subject: 'spid' });
     // Alice goes to the stand-in; Mallory's browser brings back Alice's answer.
     const rp = await relyingParty(t.issuer);
     const alice = new Browser(t.issuer);
