@@ -50,11 +50,12 @@ function memoryAdapter(resolveClient: (id: string) => Promise<AdapterPayload | u
     if (e?.exp && e.exp < Date.now()) { store.delete(k); return undefined; }
     return e?.payload;
   };
-  if (store.size > 50_000) store.clear();
   return class implements Adapter {
     constructor(private readonly name: string) {}
     private key(id: string) { return `${this.name}:${id}`; }
     async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+      // A stand-in for development and tests: bounded, whatever runs against it.
+      if (store.size > 50_000) store.clear();
       store.set(this.key(id), { payload, exp: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
       if (payload.grantId) store.set(`grant:${payload.grantId}:${this.key(id)}`, { payload: { id: this.key(id) } as AdapterPayload, exp: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
       if (payload.uid) store.set(`uid:${this.name}:${payload.uid}`, { payload: { id } as AdapterPayload, exp: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
