@@ -11,6 +11,7 @@ import passkey from './passkey/index.ts';
 import password from './password/index.ts';
 import payment from './payment/index.ts';
 import secureChannel from './secure-channel/index.ts';
+import spid from './spid/index.ts';
 import totp from './totp/index.ts';
 
 export const methods: readonly MethodModule[] = [
@@ -24,5 +25,6 @@ export const methods: readonly MethodModule[] = [
   password,
   payment,
   secureChannel,
+  spid,
   totp,
 ];

@@ -201,8 +201,11 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   policyProfile: 'seed',
   levels: [
     { acr: 'urn:idp:loa:1', steps: ['identify', 'password'] },
+    { acr: 'https://www.spid.gov.it/SpidL1', steps: ['spid'] },
     { acr: 'urn:idp:loa:2', steps: ['identify', 'password', '<second-factor>'] },
+    { acr: 'https://www.spid.gov.it/SpidL2', steps: ['spid'] },
     { acr: 'urn:idp:loa:3', steps: ['identify', 'certificate', 'password'] },
+    { acr: 'https://www.spid.gov.it/SpidL3', steps: ['spid'] },
   ],
   defaultAcr: 'urn:idp:loa:1',
   ttl: {
@@ -277,7 +280,7 @@ export const SETTINGS: Setting[] = [
   { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
   { env: 'POLICY_PROFILE', path: 'policyProfile', parse: str, doc: 'seed (default: every password kind and second factor locks after 7 consecutive failures; a login may take INTERACTION_TTL) or psd2 (Commission Delegated Regulation (EU) 2018/389 Art. 4: locked after 5 consecutive failures, codes used once, a login or payment confirmation abandoned after 5 minutes); settings given explicitly win over the profile' },
   { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
-  { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor; urn:idp:loa:3 identify, certificate, password, offered when MTLS_MODE is not off)' },
+  { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor; urn:idp:loa:3 identify, certificate, password, offered when MTLS_MODE is not off; after each of them the SPID level that meets it, https://www.spid.gov.it/SpidL1, L2, L3, the step spid alone, offered when SPID providers are configured)' },
   { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
   { env: 'INTERACTION_TTL', path: 'ttl.interactionSeconds', parse: int, doc: 'seconds a login may take (default 1800)' },
   { env: 'SESSION_TTL', path: 'ttl.sessionSeconds', parse: int, doc: 'SSO session lifetime in seconds (default 28800)' },

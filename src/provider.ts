@@ -122,7 +122,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
       }
       if (oidc.client!.metadata().first_party !== true) return undefined;
       const grant = new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
-      grant.addOIDCScope([...(oidc.client!.scope?.split(' ') ?? []), ...Object.keys(CLAIMS), 'offline_access'].join(' '));
+      grant.addOIDCScope([...(oidc.client!.scope?.split(' ') ?? []), ...Object.keys(configuration.claims ?? CLAIMS), 'offline_access'].join(' '));
       if (oidc.params?.claims) {
         const claims = JSON.parse(String(oidc.params.claims)) as { id_token?: object; userinfo?: object };
         grant.addOIDCClaims([...Object.keys(claims.id_token ?? {}), ...Object.keys(claims.userinfo ?? {})]);

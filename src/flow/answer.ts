@@ -65,9 +65,12 @@ export async function answer(sctx: BaseContext, steps: StepRegistry, body: Recor
 
 export async function callback(sctx: BaseContext, steps: StepRegistry, stepId: string, query: Record<string, string>): Promise<Outcome> {
   const cur = await current(sctx, steps);
-  if (cur.kind !== 'step' || cur.step.id !== stepId || !cur.step.callback) throw new FlowError(400, 'error.session_not_found');
-  const result = await cur.step.callback(stepContext(sctx, cur.step, cur.args), query);
-  return settle(sctx, steps, cur.step, result);
+  // The step that sent the user out: the current one, or one offered beside the identifying page.
+  const step = cur.kind === 'step' && cur.step.id === stepId ? cur.step
+    : cur.kind === 'step' && cur.step.identifies ? await besideStep(sctx, steps, { step: stepId }) : undefined;
+  if (!step?.callback) throw new FlowError(400, 'error.session_not_found');
+  const result = await step.callback(stepContext(sctx, step, cur.kind === 'step' && step === cur.step ? cur.args : {}), query);
+  return settle(sctx, steps, step, result);
 }
 
 /** Turns a step's result into what happens next. */

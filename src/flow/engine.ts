@@ -146,8 +146,12 @@ export class Engine {
 export async function callbackEntry(ctx: Koa.Context, s: Services): Promise<void> {
   const step = ctx.params.step ?? '';
   const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-  const uid = state && state.length <= 256 && /^[\w-]{1,64}$/.test(step) ? await s.redis.get(keys.callbackBind(step, state)) : null;
-  if (!uid) throw new FlowError(400, 'error.session_not_found');
+  const known = /^[\w-]{1,64}$/.test(step);
+  const uid = state && state.length <= 256 && known ? await s.redis.get(keys.callbackBind(step, state)) : null;
+  if (!uid) {
+    await s.audit.record({ event: 'login.callback', outcome: 'failure', reason: state ? 'state unknown or expired' : 'no state', subject: known ? step : undefined, ip: ctx.ip });
+    throw new FlowError(400, 'error.session_not_found');
+  }
   ctx.status = 303;
   ctx.redirect(`/interaction/${encodeURIComponent(uid)}/callback/${step}${ctx.querystring ? `?${ctx.querystring}` : ''}`);
 }

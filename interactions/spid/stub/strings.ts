@@ -1,0 +1,48 @@
+// The stand-in's page strings, Italian and English.
+export const STRINGS = {
+  it: {
+    title: 'Identity provider SPID di prova',
+    banner: 'Ambiente di prova: questo non è un vero gestore di identità SPID.',
+    asks: 'Il servizio {client} chiede di accedere con SPID al livello {level}.',
+    identity: 'Identità di prova',
+    level: 'Livello di autenticazione',
+    submit: 'Accedi e acconsenti',
+    errors: 'Simula un esito diverso',
+    cancel: 'L\'utente annulla',
+    failed: 'Autenticazione non riuscita',
+    attempts: 'Troppi tentativi (errore SPID 19)',
+    identity_type: 'Tipo di identità errato (errore SPID 30)',
+    lower: 'Livello più basso di quello richiesto',
+    expired: 'ID token scaduto',
+    badsig: 'Firma dell\'ID token errata',
+    badnonce: 'Nonce dell\'ID token errato',
+    consent: 'Acconsentendo, al servizio saranno comunicati: {attributes}.',
+    expired_interaction: 'La richiesta non è più valida: torna al servizio e riprova.',
+    bad_choice: 'Scegli un\'identità e un livello dall\'elenco.',
+    language: 'English',
+  },
+  en: {
+    title: 'Test SPID identity provider',
+    banner: 'Test environment: this is not a real SPID identity provider.',
+    asks: 'The service {client} asks to sign in with SPID at level {level}.',
+    identity: 'Test identity',
+    level: 'Authentication level',
+    submit: 'Sign in and consent',
+    errors: 'Simulate another outcome',
+    cancel: 'The user cancels',
+    failed: 'Authentication failed',
+    attempts: 'Too many attempts (SPID error 19)',
+    identity_type: 'Wrong identity type (SPID error 30)',
+    lower: 'A lower level than asked',
+    expired: 'Expired ID token',
+    badsig: 'Wrong ID token signature',
+    badnonce: 'Wrong ID token nonce',
+    consent: 'If you consent, the service receives: {attributes}.',
+    expired_interaction: 'This request is no longer valid: go back to the service and try again.',
+    bad_choice: 'Choose an identity and a level from the list.',
+    language: 'Italiano',
+  },
+} as const;
+
+export type Lang = keyof typeof STRINGS;
+export type Key = keyof (typeof STRINGS)['en'];
