@@ -45,8 +45,13 @@ export function sentinelClient(config: StoreConfig & { redisSentinels: string[] 
     sentinels: config.redisSentinels.map(hostPort),
     name: config.redisSentinelMaster ?? 'mymaster',
     password: config.redisPassword,
-    // Follows a failover as soon as the sentinels announce it, rather than at the next error.
-    failoverDetector: true,
+    // No failoverDetector: its subscription outlives a dead master's connection, and the
+    // +switch-master it then hears aborts the reconnection under way, which leaves the client ended
+    // for good (ioredis 5: "Connection is closed." on every command). A dead master closes the
+    // connection anyway (the client asks the sentinels again when it reconnects), and a demoted one
+    // answers writes with READONLY: that reconnects too.
+    failoverDetector: false,
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
   });
   if (config.redisWaitReplicas) waitForReplicas(client, config.redisWaitReplicas, Math.floor((config.redisCommandTimeoutMs ?? 2000) / 2));

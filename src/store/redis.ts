@@ -19,7 +19,7 @@ export class StoreUnavailable extends Error {}
 export function isStoreUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;
   const msg = err instanceof Error ? err.message : '';
-  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|NOREPLICAS|Failed to refresh slots cache/.test(msg);
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|max retries per request|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|NOREPLICAS|Failed to refresh slots cache/.test(msg);
 }
 
 export type StoreConfig = Pick<Config, 'redisUrl' | 'redisPrefix'> & Partial<Pick<Config, 'redisCommandTimeoutMs' | 'redisConnectTimeoutMs' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelMaster' | 'redisPassword' | 'redisWaitReplicas'>>;

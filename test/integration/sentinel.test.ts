@@ -31,7 +31,7 @@ describe.skipIf(skip !== '')('Redis Sentinel failover', { timeout: 240_000 }, ()
   beforeAll(async () => {
     setup = await startSentinels(MASTER, 2);
     t = await startIdp({
-      overrides: { redisUrl: undefined, redisSentinels: setup.sentinels, redisSentinelMaster: MASTER, redisCommandTimeoutMs: 4000, redisWaitReplicas: 1 },
+      overrides: { redisUrl: undefined, redisSentinels: setup.sentinels, redisSentinelMaster: MASTER, redisCommandTimeoutMs: 4000, redisWaitReplicas: 1, ...(process.env.DEBUG_SENTINEL ? { logLevel: 'warn' } : {}) },
       // Room for every counted failure below without locking the account (a locked one counts no more).
       // The abuse limits are not under test here: out of the way.
       env: { LOCKOUT_THRESHOLD: '100', RATE_LIMIT_ACCOUNT_FAILURES: '1000', RATE_LIMIT_IP_FAILURES: '1000', RATE_LIMIT_SLOW_FAILURES: '1000' },
@@ -102,7 +102,7 @@ describe.skipIf(skip !== '')('Redis Sentinel failover', { timeout: 240_000 }, ()
           load.ok += 1;
           if (load.killed) load.okAfter += 1;
         } catch (err) {
-          if (load.refused % 20 === 0) console.log(`during the failover: ${(err as Error).message.slice(0, 120)}`);
+          if (load.refused % 20 === 0 || process.env.DEBUG_SENTINEL) console.log(`during the failover: ${(err as Error).message.slice(0, 120)}`);
           load.refused += 1;
           await sleep(200);
         }
@@ -124,7 +124,12 @@ describe.skipIf(skip !== '')('Redis Sentinel failover', { timeout: 240_000 }, ()
         return promoted !== before && servers.some((n) => n.port === promoted);
       }, 250);
       await until('the promoted replica answers as master', 30_000, async () => /^master/.test(await cliAsync(promoted, 'role')), 250);
-      await until('logins go on after the failover', 90_000, () => load.okAfter >= 3, 250);
+      await until('logins go on after the failover', 90_000, () => load.okAfter >= 3, 250).catch(async (err: unknown) => {
+        // What the servers and sentinels say, to tell a stuck failover from a stuck client.
+        for (const n of servers.filter((x) => x !== victim)) console.log(`${n.port}: ${(await cliAsync(n.port, 'info', 'replication')).replace(/\r?\n/g, ' ')}`);
+        console.log(`sentinel: ${(await cliAsync(Number(setup.sentinels[0]!.split(':')[1]), 'sentinel', 'master', MASTER)).replace(/\n/g, ' ')}`);
+        throw err;
+      });
       console.log(`sentinel failover: ${load.ok} logins, ${load.refused} refused during the failover, ${load.okAfter} after it (${Date.now() - killedAt} ms after the kill)`);
     } finally {
       load.stop = true;
