@@ -63,6 +63,7 @@ const schema = z.object({
   redisPassword: z.string().min(1).optional(),
   redisCommandTimeoutMs: z.number().int().min(50).max(60_000),
   redisConnectTimeoutMs: z.number().int().min(100).max(60_000),
+  redisWaitReplicas: z.number().int().min(0).max(10),
   readyTimeoutMs: z.number().int().min(50).max(30_000),
   shutdownTimeoutMs: z.number().int().min(0).max(300_000),
   rateLimit: z.object({
@@ -172,6 +173,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   redisSentinelMaster: 'mymaster',
   redisCommandTimeoutMs: 2000,
   redisConnectTimeoutMs: 5000,
+  redisWaitReplicas: 0,
   readyTimeoutMs: 1000,
   shutdownTimeoutMs: 10_000,
   rateLimit: {
@@ -255,6 +257,7 @@ export const SETTINGS: Setting[] = [
   { env: 'REDIS_PASSWORD', path: 'redisPassword', parse: str, doc: 'password of the Redis nodes with REDIS_CLUSTER_NODES or REDIS_SENTINELS (with REDIS_URL it goes in the URL)' },
   { env: 'REDIS_COMMAND_TIMEOUT_MS', path: 'redisCommandTimeoutMs', parse: int, doc: 'a Redis command not answered in this time fails (the request gets a 503) (default 2000)' },
   { env: 'REDIS_CONNECT_TIMEOUT_MS', path: 'redisConnectTimeoutMs', parse: int, doc: 'how long connecting to Redis may take (default 5000)' },
+  { env: 'REDIS_WAIT_REPLICAS', path: 'redisWaitReplicas', parse: int, doc: 'with REDIS_SENTINELS: after every script (the security counters among them) wait until this many replicas have the write (WAIT, up to half of REDIS_COMMAND_TIMEOUT_MS), else the request fails closed with a 503, so a failover loses no counted failure (default 0: no wait; replication is then asynchronous)' },
   { env: 'READY_TIMEOUT_MS', path: 'readyTimeoutMs', parse: int, doc: 'GET /readyz answers 503 when Redis does not answer a PING in this time (default 1000)' },
   { env: 'SHUTDOWN_TIMEOUT_MS', path: 'shutdownTimeoutMs', parse: int, doc: 'on SIGTERM, how long requests in flight may take to finish before the process exits anyway (default 10000)' },
   { env: 'RATE_LIMIT_IP_FAILURES', path: 'rateLimit.ipFailures', parse: int, doc: 'failed secret checks (passwords, codes, card, app, member codes, client secrets) one client address may make per RATE_LIMIT_IP_WINDOW; then 429 (default 100)' },

@@ -38,15 +38,47 @@ export function clusterClient(config: StoreConfig & { redisClusterNodes: string[
 }
 
 export function sentinelClient(config: StoreConfig & { redisSentinels: string[] }): Redis {
-  return new Redis({
+  const client = new Redis({
     ...failFast(config),
     keyPrefix: config.redisPrefix,
     enableAutoPipelining: true,
     sentinels: config.redisSentinels.map(hostPort),
     name: config.redisSentinelMaster ?? 'mymaster',
     password: config.redisPassword,
-    // Follows a failover as soon as the sentinels announce it, rather than at the next error.
-    failoverDetector: true,
+    // No failoverDetector: its subscription outlives a dead master's connection, and the
+    // +switch-master it then hears aborts the reconnection under way, which leaves the client ended
+    // for good (ioredis 5: "Connection is closed." on every command). A dead master closes the
+    // connection anyway (the client asks the sentinels again when it reconnects), and a demoted one
+    // answers writes with READONLY: that reconnects too.
+    failoverDetector: false,
+    reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2000),
   });
+  if (config.redisWaitReplicas) waitForReplicas(client, config.redisWaitReplicas, Math.floor((config.redisCommandTimeoutMs ?? 2000) / 2));
+  return client;
+}
+
+/**
+ * Replication is asynchronous: a write the master answered can be lost when it dies before its
+ * replica has it. REDIS_WAIT_REPLICAS makes every script defined on this client (the security
+ * counters, and the other read-modify-writes) wait until that many replicas acknowledge it; fewer
+ * within the bound fail the request closed (503; the write itself stays on the master).
+ */
+function waitForReplicas(client: Redis, replicas: number, timeoutMs: number): void {
+  const define = client.defineCommand.bind(client);
+  client.defineCommand = (name, definition) => {
+    define(name, definition);
+    const run: unknown = Reflect.get(client, name);
+    if (typeof run !== 'function') return;
+    // A pipeline (auto-pipelining included) copies this function and calls it as its own method:
+    // then it only queues the script. Callback-style calls are not used here: passed through.
+    Reflect.set(client, name, function (this: unknown, ...args: unknown[]): unknown {
+      if (this !== client || typeof args.at(-1) === 'function') return Reflect.apply(run, this, args);
+      return (Reflect.apply(run, client, args) as Promise<unknown>).then(async (reply) => {
+        const acknowledged = await client.wait(replicas, timeoutMs);
+        if (acknowledged < replicas) throw new Error(`NOREPLICAS: ${acknowledged} of ${replicas} replicas acknowledged the write within ${timeoutMs} ms`);
+        return reply;
+      });
+    });
+  };
 }

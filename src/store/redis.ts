@@ -19,10 +19,10 @@ export class StoreUnavailable extends Error {}
 export function isStoreUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;
   const msg = err instanceof Error ? err.message : '';
-  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|Failed to refresh slots cache/.test(msg);
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest|max retries per request|Stream isn't writeable|Command timed out|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|All sentinels are unreachable|None of startup nodes|READONLY|LOADING|MASTERDOWN|NOREPLICAS|Failed to refresh slots cache/.test(msg);
 }
 
-export type StoreConfig = Pick<Config, 'redisUrl' | 'redisPrefix'> & Partial<Pick<Config, 'redisCommandTimeoutMs' | 'redisConnectTimeoutMs' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelMaster' | 'redisPassword'>>;
+export type StoreConfig = Pick<Config, 'redisUrl' | 'redisPrefix'> & Partial<Pick<Config, 'redisCommandTimeoutMs' | 'redisConnectTimeoutMs' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelMaster' | 'redisPassword' | 'redisWaitReplicas'>>;
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.redisClusterNodes?.length || config.redisSentinels?.length) {
@@ -30,12 +30,18 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     const client = config.redisClusterNodes?.length
       ? clusterClient({ ...config, redisClusterNodes: config.redisClusterNodes })
       : sentinelClient({ ...config, redisSentinels: config.redisSentinels! });
-    client.on('error', () => { /* reported per request; reconnects on its own */ });
+    let lastError: Error | undefined;
+    client.on('error', (err: Error) => { lastError = err; /* reported per request; reconnects on its own */ });
+    // Waits for the client's `ready` event, not for connect()'s promise: when ioredis' first ready
+    // check fails (a node connection still opening while the offline queue is off), the Cluster
+    // reconnects on its own and becomes ready, but the promise of the first connect() never settles.
     // Bounded: a cluster whose slots never settle, or sentinels that name no master, do not hang the start.
     let timer: NodeJS.Timeout | undefined;
     try {
       const bound = 2 * (config.redisConnectTimeoutMs ?? 5000);
-      await Promise.race([client.connect(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`not ready within ${bound} ms`)), bound); })]);
+      const ready = new Promise<void>((resolve) => { client.once('ready', () => resolve()); });
+      client.connect().catch((err: Error) => { lastError = err; /* retried by the client's retry strategy, within the bound */ });
+      await Promise.race([ready, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`not ready within ${bound} ms${lastError ? ` (${lastError.message})` : ''}`)), bound); })]);
     } catch (err) {
       client.disconnect();
       throw new StoreUnavailable(`cannot reach Redis at ${what}: ${(err as Error).message}`);

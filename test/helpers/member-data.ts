@@ -49,3 +49,18 @@ export function readOutbox(file: string): OutboxEntry[] {
 export function lastMessage(file: string, to: string, kind?: string): OutboxEntry | undefined {
   return readOutbox(file).filter((m) => m.to === to && (!kind || m.kind === kind)).pop();
 }
+
+/**
+ * The newest message to `to` once there is one: the public reset pages answer at their timing
+ * floor and may leave the sending to finish off the request path (src/http/timing-floor.ts), so on
+ * a loaded machine the page can come before the message. Bounded poll, no timing assertion.
+ */
+export async function awaitMessage(file: string, to: string, kind?: string, ms = 30_000): Promise<OutboxEntry> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = lastMessage(file, to, kind);
+    if (m) return m;
+    if (Date.now() >= deadline) throw new Error(`no message to ${to}${kind ? ` (${kind})` : ''} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

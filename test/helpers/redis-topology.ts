@@ -1,6 +1,6 @@
 // Throwaway Redis topologies on loopback ports, for the Cluster and Sentinel tests: real
 // redis-server processes (and `redis-cli --cluster create`), ended by their pids.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,6 +29,23 @@ export function cli(port: number, ...args: string[]): string {
   return `${r.stdout}${r.stderr}`;
 }
 
+/** The same without blocking the event loop (an IdP may run in the same process). */
+export function cliAsync(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 10_000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+}
+
+/** Polls `check` until it holds, at most `ms` (a generous bound, not a timing assertion). */
+export async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, every = 100): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() >= deadline) throw new Error(`${what}: not so within ${ms} ms`);
+    await sleep(every);
+  }
+}
+
 export interface Node { port: number; child: ChildProcess }
 
 export class Topology {
@@ -55,39 +72,45 @@ export class Topology {
   }
 }
 
-/** Three masters, no replicas, all 16384 slots assigned; resolves when the cluster is ok. */
+/**
+ * Three masters, no replicas, all 16384 slots assigned. Resolves only when every node says
+ * cluster_state:ok, knows the three, and sees all slots served (what a client's slot refresh and
+ * ready check then find on whichever node it asks).
+ */
 export async function startCluster(): Promise<{ topology: Topology; nodes: string[] }> {
   const topology = new Topology();
   try {
     const masters: Node[] = [];
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();
-      masters.push(await topology.server(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], port));
+      masters.push(await topology.server(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '15000'], port));
     }
     const addresses = masters.map((m) => `127.0.0.1:${m.port}`);
-    const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    for (let i = 0; i < 200; i += 1) {
-      const ok = masters.every((m) => {
-        const info = cli(m.port, 'cluster', 'info');
-        return info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384') && info.includes('cluster_known_nodes:3');
-      });
-      if (ok) return { topology, nodes: addresses };
-      await sleep(100);
-    }
-    throw new Error('the cluster did not become ok');
+    const created = await new Promise<{ ok: boolean; out: string }>((resolve) => {
+      execFile('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}` }));
+    });
+    if (!created.ok) throw new Error(`redis-cli --cluster create failed: ${created.out}`);
+    await until('the cluster is ok on every node', 60_000, async () => {
+      const infos = await Promise.all(masters.map((m) => cliAsync(m.port, 'cluster', 'info')));
+      return infos.every((info) => info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384') && info.includes('cluster_known_nodes:3'));
+    });
+    return { topology, nodes: addresses };
   } catch (err) {
     topology.stop();
     throw err;
   }
 }
 
-/** One master, one replica and three sentinels watching it (quick failover). */
-export async function startSentinels(master = 'idpmaster'): Promise<{ topology: Topology; master: Node; replica: Node; sentinels: string[] }> {
+/**
+ * One master, `count` replicas and three sentinels watching it (quick failover: down after 1 s,
+ * a failover attempt bounded to 4 s, then tried again).
+ */
+export async function startSentinels(master = 'idpmaster', count = 1): Promise<{ topology: Topology; master: Node; replicas: Node[]; sentinels: string[] }> {
   const topology = new Topology();
   try {
     const primary = await topology.server([]);
-    const replica = await topology.server(['--replicaof', '127.0.0.1', String(primary.port)]);
+    const replicas: Node[] = [];
+    for (let i = 0; i < count; i += 1) replicas.push(await topology.server(['--replicaof', '127.0.0.1', String(primary.port)]));
     const sentinels: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const port = await freePort();
@@ -104,20 +127,27 @@ export async function startSentinels(master = 'idpmaster'): Promise<{ topology: 
       await waitForPort(port, 10_000);
       sentinels.push(`127.0.0.1:${port}`);
     }
-    // The replica has caught up and every sentinel knows the other two and the replica.
-    for (let i = 0; i < 200; i += 1) {
-      const synced = cli(replica.port, 'info', 'replication').includes('master_link_status:up');
-      const known = sentinels.every((s) => {
-        const info = cli(Number(s.split(':')[1]), 'sentinel', 'master', master).replace(/\n/g, ' ');
-        // Each knows the two others and the replica (a failover needs a replica to promote).
-        return /num-other-sentinels\s+2/.test(info) && /num-slaves\s+1/.test(info);
-      });
-      if (synced && known) return { topology, master: primary, replica, sentinels };
-      await sleep(100);
-    }
-    throw new Error('the sentinels did not settle');
+    await sentinelsSettled(master, replicas, sentinels);
+    return { topology, master: primary, replicas, sentinels };
   } catch (err) {
     topology.stop();
     throw err;
   }
+}
+
+/**
+ * Every replica has caught up, and every sentinel knows the other two and sees every replica
+ * healthy (a failover needs a replica to promote and a majority of sentinels that know each other).
+ */
+export async function sentinelsSettled(master: string, replicas: Node[], sentinels: string[]): Promise<void> {
+  const flat = (text: string) => text.replace(/\n/g, ' ');
+  await until('the sentinels settle', 60_000, async () => {
+    const links = await Promise.all(replicas.map((r) => cliAsync(r.port, 'info', 'replication')));
+    if (!links.every((l) => l.includes('master_link_status:up'))) return false;
+    const infos = await Promise.all(sentinels.map((s) => cliAsync(Number(s.split(':')[1]), 'sentinel', 'master', master)));
+    const knows = (i: string) => /num-other-sentinels 2 /.test(flat(i)) && flat(i).includes(`num-slaves ${replicas.length} `);
+    if (!infos.every(knows)) return false;
+    const seen = await Promise.all(sentinels.map((s) => cliAsync(Number(s.split(':')[1]), 'sentinel', 'replicas', master)));
+    return seen.every((r) => (flat(r).match(/flags\s+slave\s/g) ?? []).length === replicas.length);
+  }, 200);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, formFields } from '../helpers/browser.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
-import { BRUNO, lastMessage, MEMBER_DATA, tempDir } from '../helpers/member-data.ts';
+import { awaitMessage, BRUNO, MEMBER_DATA, tempDir } from '../helpers/member-data.ts';
 
 const FLOOR = 400;
 let t: TestIdp;
@@ -33,7 +33,7 @@ describe('public reset pages', () => {
       expect(r.fields).toContain('otp');
       expect(r.ms).toBeGreaterThanOrEqual(FLOOR - 5);
     }
-    expect(lastMessage(outbox, BRUNO.phone, 'otp_reset')?.code).toMatch(/^\d{6}$/);
+    expect((await awaitMessage(outbox, BRUNO.phone, 'otp_reset')).code).toMatch(/^\d{6}$/);
   });
 
   it('member code: the floor whether or not the fiscal code is a member', async () => {

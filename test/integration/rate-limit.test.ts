@@ -8,7 +8,7 @@ import { Browser, formFields, type Page } from '../helpers/browser.ts';
 import { MARIO } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, relyingParty } from '../helpers/rp.ts';
-import { BRUNO, lastMessage, MEMBER_DATA, tempDir } from '../helpers/member-data.ts';
+import { awaitMessage, BRUNO, MEMBER_DATA, tempDir } from '../helpers/member-data.ts';
 
 const WRONG = 'Wrong-Pass-1';
 const limits = (over: Record<string, number>) => ({
@@ -170,7 +170,7 @@ describe('public pages: forgot password', () => {
     const browser = new Browser(t.issuer);
     let page = await browser.submit(await browser.go(`${t.url}/forgot-password`), { fiscal_code: BRUNO.fiscal_code, member_code: BRUNO.member_code });
     expect(formFields(page)).toContain('otp');
-    const code = lastMessage(outbox, BRUNO.phone, 'otp_reset')!.code!;
+    const code = (await awaitMessage(outbox, BRUNO.phone, 'otp_reset')).code!;
     const wrong = code === '000000' ? '111111' : '000000';
     // The identification took one point: three wrong codes reach the limit of 4.
     for (let i = 0; i < 3; i += 1) {
