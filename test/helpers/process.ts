@@ -27,7 +27,16 @@ export async function startServer(env: Record<string, string | undefined>, args:
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-  await new Promise<void>((resolve, reject) => {
+  await readyLine(child, 'IdP ready', timeout, lines, (code) => Object.assign(new Error(`exited with ${code}: ${lines.join('\n')}`), { lines, code }));
+  return { child, url: `http://127.0.0.1:${port}`, lines, stop };
+}
+
+/**
+ * Collects the child's output lines into `lines` and resolves when one contains `marker`; rejects
+ * when the child exits first (with `exited(code)`) or after `timeoutMs` (the child is then ended).
+ */
+export function readyLine(child: ChildProcess, marker: string, timeoutMs: number, lines: string[], exited: (code: number | null) => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let buffer = '';
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -35,15 +44,14 @@ export async function startServer(env: Record<string, string | undefined>, args:
       while ((nl = buffer.indexOf('\n')) >= 0) {
         lines.push(buffer.slice(0, nl));
         buffer = buffer.slice(nl + 1);
-        if (lines[lines.length - 1]!.includes('IdP ready')) resolve();
+        if (lines[lines.length - 1]!.includes(marker)) resolve();
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(Object.assign(new Error(`exited with ${code}: ${lines.join('\n')}`), { lines, code })));
-    setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`not ready in ${timeout / 1000} s: ${lines.join('\n')}`)); }, timeout).unref();
+    child.once('exit', (code) => reject(exited(code)));
+    setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`not ready in ${timeoutMs / 1000} s: ${lines.join('\n')}`)); }, timeoutMs).unref();
   });
-  return { child, url: `http://127.0.0.1:${port}`, lines, stop };
 }
 
 export async function runToExit(env: Record<string, string | undefined>, args: string[]): Promise<{ code: number | null; output: string }> {

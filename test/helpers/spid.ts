@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../global-setup.ts';
+import { readyLine } from './process.ts';
 import { Browser, type Page } from './browser.ts';
 
 export interface SpidStub { url: string; anchor: string; keysDir: string; lines: string[]; stop(): Promise<void> }
@@ -17,22 +18,7 @@ export async function startSpidStub(env: Record<string, string> = {}, keysDir?: 
     env: { ...process.env, SPID_STUB_URL: url, SPID_STUB_KEYS_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        lines.push(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (lines[lines.length - 1]!.includes('SPID stand-in ready')) resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}: ${lines.join('\n')}`)));
-    setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`stand-in not ready in 30 s: ${lines.join('\n')}`)); }, 30_000).unref();
-  });
+  await readyLine(child, 'SPID stand-in ready', 30_000, lines, (code) => new Error(`stand-in exited with ${code}: ${lines.join('\n')}`));
   return {
     url, anchor: `${url}/anchor`, keysDir: dir, lines,
     stop: () => new Promise<void>((resolve) => {
