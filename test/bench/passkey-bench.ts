@@ -84,14 +84,4 @@ export async function passkeyBench(redisUrl: string, seconds = 3): Promise<strin
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startRedisServer } = await import('../global-setup.ts');
-  const redis = await startRedisServer();
-  const url = redis?.url ?? process.env.REDIS_URL;
-  if (!url) throw new Error('needs redis-server on PATH or REDIS_URL');
-  try {
-    console.log((await passkeyBench(url, Number(process.argv[2] ?? 3))).join('\n'));
-  } finally {
-    redis?.stop();
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await (await import('./standalone.ts')).runStandalone(passkeyBench, 3);

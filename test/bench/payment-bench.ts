@@ -86,14 +86,4 @@ export async function paymentBench(redisUrl: string, seconds = 5): Promise<strin
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startRedisServer } = await import('../global-setup.ts');
-  const redis = await startRedisServer();
-  const url = redis?.url ?? process.env.REDIS_URL;
-  if (!url) throw new Error('needs redis-server on PATH or REDIS_URL');
-  try {
-    console.log((await paymentBench(url, Number(process.argv[2] ?? 5))).join('\n'));
-  } finally {
-    redis?.stop();
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await (await import('./standalone.ts')).runStandalone(paymentBench, 5);
