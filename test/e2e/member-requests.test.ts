@@ -8,7 +8,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { Browser, formFields, type Page } from '../helpers/browser.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { enterCredentials, login, relyingParty } from '../helpers/rp.ts';
-import { BRUNO, GIANNI, lastMessage, LUCA, MEMBER_DATA, PAOLA, readOutbox, tempDir } from '../helpers/member-data.ts';
+import { awaitMessage, BRUNO, GIANNI, LUCA, MEMBER_DATA, PAOLA, readOutbox, tempDir } from '../helpers/member-data.ts';
 import { FILES, submitUpload } from '../helpers/upload.ts';
 
 let t: TestIdp;
@@ -36,7 +36,7 @@ async function accountSession(who: { fiscal_code: string; password: string }, ta
   let page = await enterCredentials(browser, await browser.go(`${t.url}${target}`), who);
   if (page.doc.querySelector('button[name=later]') && !formFields(page).includes('otp')) page = await browser.submit(page, { later: '1' });
   if (page.title === 'Notice') page = await browser.submit(page, {});
-  if (formFields(page).includes('otp')) page = await browser.submit(page, { otp: lastMessage(outbox, LUCA.email)!.code! });
+  if (formFields(page).includes('otp')) page = await browser.submit(page, { otp: (await awaitMessage(outbox, LUCA.email)).code! });
   return { browser, page };
 }
 
@@ -117,7 +117,7 @@ describe('contact change', () => {
     const approved = await bo.submit(show, { decision: 'approve' });
     expect(approved.status).toBe(200);
     expect(approved.doc.querySelector('#request-status')?.text).toBe('approved');
-    expect(lastMessage(outbox, phone, 'contact_approved')).toBeDefined();
+    expect(await awaitMessage(outbox, phone, 'contact_approved')).toBeDefined();
     const audit = await t.idp.services.audit.recent(5, { event: 'request.approve' });
     expect(audit.at(-1)).toMatchObject({ actor: `C.${LUCA.fiscal_code}`, subject: `C.${GIANNI.fiscal_code}` });
     expect((await t.idp.services.audit.recent(5, { event: 'request.document' })).at(-1)).toMatchObject({ actor: `C.${LUCA.fiscal_code}` });
@@ -154,7 +154,7 @@ describe('channel reset', () => {
     expect(await cli('requests', 'show', id, '--document', file)).toMatch(/channel-reset of C\.NREPLA70E50F839P, pending/);
     expect(readFileSync(file).equals(FILES.pdf.data)).toBe(true);
     expect(await cli('requests', 'approve', id, '--by', 'mrossi')).toBe(`request ${id} approved; member notified`);
-    const mail = lastMessage(outbox, PAOLA.email, 'first_access_reset')!;
+    const mail = await awaitMessage(outbox, PAOLA.email, 'first_access_reset');
     expect(mail.channel).toBe('email');
     expect(mail.text).toContain(mail.code!);
     expect(await t.idp.services.secureChannels.get(`C.${PAOLA.fiscal_code}`)).toBeUndefined();
@@ -173,7 +173,7 @@ describe('channel reset', () => {
     await submitUpload(browser, form, { fiscal_code: BRUNO.fiscal_code, member_code: BRUNO.member_code }, FILES.jpeg);
     const id = (await cli('requests', 'list')).split('\n').find((l) => l.includes(`C.${BRUNO.fiscal_code}`))!.split('  ')[0]!;
     expect(await cli('requests', 'reject', id, '--note', 'Documento illeggibile')).toMatch(/rejected; member notified/);
-    const sms = lastMessage(outbox, BRUNO.phone, 'request_rejected')!;
+    const sms = await awaitMessage(outbox, BRUNO.phone, 'request_rejected');
     expect(sms.text).toContain('Documento illeggibile');
     await expect(cli('requests', 'approve', id)).rejects.toThrow(/already rejected/);
     await expect(cli('requests', 'approve', 'nope')).rejects.toThrow(/request id/);
@@ -186,7 +186,7 @@ describe('member code recovery', () => {
     const form = await browser.go(`${t.url}/channel-reset/member-code`);
     const sent = await browser.submit(form, { fiscal_code: BRUNO.fiscal_code, channel: 'email' });
     expect(sent.status).toBe(200);
-    expect(lastMessage(outbox, BRUNO.email, 'member_code')!.code).toBe(BRUNO.member_code);
+    expect((await awaitMessage(outbox, BRUNO.email, 'member_code')).code).toBe(BRUNO.member_code);
     const count = readOutbox(outbox).length;
     const again = await browser.submit(form, { fiscal_code: BRUNO.fiscal_code, channel: 'email' });
     const unknown = await browser.submit(form, { fiscal_code: 'RSSMRA85T10A562S', channel: 'sms' });
@@ -205,7 +205,7 @@ describe('forgot password', () => {
     const start = await browser.go(`${t.url}/forgot-password`);
     const code = await browser.submit(start, { fiscal_code: BRUNO.fiscal_code, member_code: BRUNO.member_code });
     expect(formFields(code)).toContain('otp');
-    const sms = lastMessage(outbox, BRUNO.phone, 'otp_reset')!;
+    const sms = await awaitMessage(outbox, BRUNO.phone, 'otp_reset');
     const wrong = await browser.submit(code, { otp: sms.code === '000000' ? '111111' : '000000' });
     expect(wrong.status).toBe(401);
     const pw = await browser.submit(wrong, { otp: sms.code! });

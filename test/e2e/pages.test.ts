@@ -14,7 +14,7 @@ import { keys } from '../../src/store/keys.ts';
 import { demoClientMetadata } from '../../src/demo/demo-rp.ts';
 import type { Card } from '../../interactions/card/cards.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
-import { lastMessage, ANNA, BRUNO, PAOLA, LUCA } from '../helpers/member-data.ts';
+import { awaitMessage, ANNA, BRUNO, PAOLA, LUCA } from '../helpers/member-data.ts';
 import { enrolApp, MARIO_ID, printCard, totpCode } from '../helpers/second-factor-data.ts';
 import { authorize, checkPage, CHROMIUM, launch, standInClient, type Violation } from '../helpers/pages.ts';
 import { FILES as UPLOADS } from '../helpers/upload.ts';
@@ -92,7 +92,7 @@ for (const lang of ['it', 'en'] as const) {
       for (const [name, value] of Object.entries(who)) await page.fill(`input[name=${name}]`, value);
       await submit(page);
     };
-    const code = (to: string, kind: string) => lastMessage(outbox, to, kind)!.code!;
+    const code = async (to: string, kind: string) => (await awaitMessage(outbox, to, kind)).code!;
     const t_ = (key: string, params?: Record<string, string | number>) => t.idp.services.views.strings.t(lang, key, params);
 
     it('sign-in: a format error keeps the whole form, a wrong password is tied to its field, then the client gets a code', async () => {
@@ -158,7 +158,7 @@ for (const lang of ['it', 'en'] as const) {
       await p.check('otp');
       expect(await p.page.isDisabled('button[name=resend]')).toBe(true);
       expect(await p.page.textContent('#resend-wait')).toMatch(lang === 'it' ? /\d+ minut[oi]/ : /\d+ minutes?/);
-      await signIn(p.page, { otp: code(PAOLA.email, 'otp_login') });
+      await signIn(p.page, { otp: await code(PAOLA.email, 'otp_login') });
       expect((await atClient(p.page)).get('code')).toBeTruthy();
       await p.context.close();
       expect(p.found).toEqual([]);
@@ -224,7 +224,7 @@ for (const lang of ['it', 'en'] as const) {
       await p.page.check('input[name=channel][value=email]');
       await submit(p.page);
       await p.check('secure-channel-code');
-      await signIn(p.page, { otp: code(ANNA.email, 'otp_register') });
+      await signIn(p.page, { otp: await code(ANNA.email, 'otp_register') });
       await p.check('change-password-first-access');
       expect(await p.page.textContent('main')).toContain(t_('change_password.reason.first_access'));
       await signIn(p.page, { new_password: 'Anna-Nuova-1!', new_password_confirm: 'Anna-Nuova-1!' });
@@ -349,7 +349,7 @@ for (const lang of ['it', 'en'] as const) {
       await signIn(p.page, { fiscal_code: PAOLA.fiscal_code, member_code: PAOLA.member_code });
       await p.check('forgot-code');
       expect(await p.page.isDisabled('button[name=resend]')).toBe(true);
-      await signIn(p.page, { otp: code(PAOLA.email, 'otp_reset') });
+      await signIn(p.page, { otp: await code(PAOLA.email, 'otp_reset') });
       await p.check('forgot-password');
       await signIn(p.page, { new_password: 'weakpass', new_password_confirm: 'weakpass' });
       await p.check('forgot-password-weak');
@@ -419,7 +419,7 @@ for (const lang of ['it', 'en'] as const) {
       const p = await person();
       await p.page.goto(`${t.issuer}/backoffice/companies`);
       await signIn(p.page, citizenOf(LUCA));
-      await signIn(p.page, { otp: code(LUCA.email, 'otp_login') });
+      await signIn(p.page, { otp: await code(LUCA.email, 'otp_login') });
       await p.check('backoffice-companies');
       await p.page.goto(`${t.issuer}/backoffice/companies/${ACME}`);
       await p.check('backoffice-company');
