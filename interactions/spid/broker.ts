@@ -12,6 +12,15 @@ export const FISCAL_NUMBER = 'https://attributes.eid.gov.it/fiscal_number';
 export const SPID_CODE = 'https://attributes.eid.gov.it/spid_code';
 const ASKED = { given_name: null, family_name: null, email: null, phone_number: null, [FISCAL_NUMBER]: { essential: true }, [SPID_CODE]: null };
 
+function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
 export interface Pending { idp: string; state: string; nonce: string; verifier: string; level: SpidLevel }
 
 async function configuration(s: Services, op: TrustedOp): Promise<client.Configuration> {
@@ -31,8 +40,8 @@ async function configuration(s: Services, op: TrustedOp): Promise<client.Configu
     { id_token_signed_response_alg: 'RS256', ...(settings.plainUserinfo ? {} : { userinfo_signed_response_alg: 'RS256' }) },
     client.PrivateKeyJwt({ key: keys.core.key, kid: keys.core.kid }),
   );
-  // Plain http only to a provider on this machine (the stand-in).
-  if (String(m.issuer).startsWith('http://')) client.allowInsecureRequests(config);
+  // Plain http only to a provider on this machine (the stand-in); anywhere else openid-client refuses it.
+  if (isLoopbackHttp(String(m.issuer))) client.allowInsecureRequests(config);
   // Check the ID token's signature against the provider's keys (not only TLS).
   client.enableNonRepudiationChecks(config);
   // Userinfo signed then encrypted to our key, as the profile has it (signed only is read too).
