@@ -5,9 +5,10 @@
 //   "~"). Consumption appends "\n<time>" (a script, so that a key that has just expired is not
 //   brought back); the first time appended is the one read.
 // - Grant-bound tokens are indexed in a sorted set per grant (`oidc:grant:{GRANT}`, the grant's hash
-//   tag), scored by expiry, pruned of expired members when a code or a refresh token is written, and
+//   tag), scored by expiry, pruned of expired members when an access token is written, and
 //   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's
-//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given).
+//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given), the
+//   index's commands in one pipeline (one key, one slot).
 // - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
 //   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
 // - Models written in the hash format of earlier versions ({payload, consumed}) are still read, but
@@ -63,6 +64,12 @@ export function forgetFlowRead(redis: object, uid: string): void {
   handover.get(redis)?.delete(uid);
 }
 
+/** A pipeline's replies: the first error, thrown (as a command of its own would). */
+function failed(replies: [Error | null, unknown][] | null): void {
+  const err = replies?.find(([e]) => e)?.[0];
+  if (err) throw err;
+}
+
 export function redisAdapterFactory(redis: Redis) {
   const clientCache = new Map<string, { payload: AdapterPayload; until: number }>();
   return (name: string): Adapter => new RedisAdapter(name, redis, name === 'Client' ? clientCache : undefined);
@@ -109,23 +116,25 @@ class RedisAdapter implements Adapter {
     this.cache?.delete(id);
     const key = this.key(id);
     const json = this.encode(id, payload);
-    // Sent together without waiting for each other (one round trip), as separate commands: the token
-    // and its grant's index live in different slots, and Redis Cluster refuses cross-slot pipelines.
+    // Sent together without waiting for each other (one round trip): the token and its grant's index
+    // live in different slots, and Redis Cluster refuses cross-slot pipelines, so the token goes
+    // alone and the index's commands (one key) go in a pipeline of their own, one socket write.
     const writes: Promise<unknown>[] = [expiresIn ? this.redis.set(key, json, 'EX', expiresIn) : this.redis.set(key, json)];
     if (this.grantable && payload.grantId) {
       const grantKey = keys.grant(payload.grantId);
       const now = Date.now();
-      writes.push(this.redis.zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`));
-      // Expired members are pruned when a code or a refresh token is written: an access token is
-      // issued with one of those (the code flow, a refresh grant), so the index stays bounded.
-      if (this.name !== 'AccessToken') writes.push(this.redis.zremrangebyscore(grantKey, '-inf', now));
+      const index = this.redis.pipeline().zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`);
+      // Expired members are pruned when an access token is written: one is issued with every code
+      // exchange and refresh grant, so the index stays bounded.
+      if (this.name === 'AccessToken') index.zremrangebyscore(grantKey, '-inf', now);
       if (expiresIn) {
         // As long as its longest-lived member: a later expiry extends it; a new index gets one.
         const expiresAt = now + expiresIn * 1000;
-        writes.push(this.redis.pexpireat(grantKey, expiresAt, 'GT'), this.redis.pexpireat(grantKey, expiresAt, 'NX'));
+        index.pexpireat(grantKey, expiresAt, 'GT').pexpireat(grantKey, expiresAt, 'NX');
       } else {
-        writes.push(this.redis.persist(grantKey));
+        index.persist(grantKey);
       }
+      writes.push(index.exec().then(failed));
     }
     if (payload.userCode) writes.push(expiresIn ? this.redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : this.redis.set(keys.userCode(payload.userCode), id));
     if (payload.uid) writes.push(expiresIn ? this.redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : this.redis.set(keys.sessionUid(payload.uid), id));
