@@ -11,6 +11,11 @@
 //   index's commands in one pipeline (one key, one slot).
 // - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
 //   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
+// - A session is kept under its uid (`oidc:uid:{UID}`: the JSON, with its id), where every code and
+//   refresh grant looks it up (findByUid: one GET); its id's key holds "@" and the uid, for the
+//   lookups by cookie (find: two GETs, the session's id checked against the one asked for, so that
+//   an id replaced by a new one finds nothing). Sessions stored the other way round by earlier
+//   versions (the JSON under the id, the id under the uid) are still read.
 // - Models written in the hash format of earlier versions ({payload, consumed}) are still read, but
 //   for interactions (short-lived: a login in progress across the upgrade starts again).
 import type Provider from 'oidc-provider';
@@ -64,6 +69,16 @@ export function forgetFlowRead(redis: object, uid: string): void {
   handover.get(redis)?.delete(uid);
 }
 
+/** A session as kept under its uid: "~" and the JSON with its id (jti), without its kind. */
+function encodeSession(id: string, payload: AdapterPayload): string {
+  const { kind: _kind, ...rest } = payload;
+  return `~${JSON.stringify({ ...rest, jti: id })}`;
+}
+
+function decodeSession(raw: string): AdapterPayload {
+  return { kind: 'Session', ...(JSON.parse(raw.slice(1)) as AdapterPayload) };
+}
+
 /** A pipeline's replies: the first error, thrown (as a command of its own would). */
 function failed(replies: [Error | null, unknown][] | null): void {
   const err = replies?.find(([e]) => e)?.[0];
@@ -115,6 +130,11 @@ class RedisAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.cache?.delete(id);
     const key = this.key(id);
+    if (this.name === 'Session' && payload.uid) {
+      const ex = (k: string, v: string) => (expiresIn ? this.redis.set(k, v, 'EX', expiresIn) : this.redis.set(k, v));
+      await Promise.all([ex(keys.sessionUid(payload.uid), encodeSession(id, payload)), ex(key, `@${payload.uid}`)]);
+      return;
+    }
     const json = this.encode(id, payload);
     // Sent together without waiting for each other (one round trip): the token and its grant's index
     // live in different slots, and Redis Cluster refuses cross-slot pipelines, so the token goes
@@ -160,6 +180,11 @@ class RedisAdapter implements Adapter {
         if (!/WRONGTYPE/.test((err as Error).message)) throw err;
         return this.findHash(id);
       }
+      if (this.name === 'Session' && raw?.charCodeAt(0) === 64) { // '@': the session is under its uid
+        const stored = await this.redis.get(keys.sessionUid(raw.slice(1)));
+        const session = stored ? decodeSession(stored) : undefined;
+        return session?.jti === id ? session : undefined;
+      }
     }
     if (!raw) return undefined;
     const payload = this.decode(id, raw);
@@ -181,8 +206,10 @@ class RedisAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = await this.redis.get(keys.sessionUid(uid));
-    return id ? this.find(id) : undefined;
+    const stored = await this.redis.get(keys.sessionUid(uid));
+    if (!stored) return undefined;
+    // An earlier version's index holds the session's id.
+    return stored.charCodeAt(0) === 126 ? decodeSession(stored) : this.find(stored);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -200,6 +227,22 @@ class RedisAdapter implements Adapter {
       forgetFlowRead(this.redis, id);
       // The login engine's state goes with its interaction (same hash tag: one command).
       await this.redis.del(this.key(id), keys.flow(id));
+      return;
+    }
+    if (this.name === 'Session') {
+      // The session under its uid goes too, unless it is already another id's (a replaced id).
+      let pointer: string | null;
+      try {
+        pointer = await this.redis.getdel(this.key(id));
+      } catch (err) {
+        if (!/WRONGTYPE/.test((err as Error).message)) throw err;
+        pointer = null; // an earlier version's hash
+        await this.redis.del(this.key(id));
+      }
+      if (pointer?.charCodeAt(0) !== 64) return;
+      const uidKey = keys.sessionUid(pointer.slice(1));
+      const stored = await this.redis.get(uidKey);
+      if (stored && decodeSession(stored).jti === id) await this.redis.del(uidKey);
       return;
     }
     await this.redis.del(this.key(id));
