@@ -7,8 +7,7 @@
 // - Grant-bound tokens are indexed in a sorted set per grant (`oidc:grant:{GRANT}`, the grant's hash
 //   tag), scored by expiry, pruned of expired members when an access token is written, and
 //   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's
-//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given), the
-//   index's commands in one pipeline (one key, one slot).
+//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given).
 // - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
 //   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
 // - A session is kept under its uid (`oidc:uid:{UID}`: the JSON, with its id), where every code and
@@ -79,12 +78,6 @@ function decodeSession(raw: string): AdapterPayload {
   return { kind: 'Session', ...(JSON.parse(raw.slice(1)) as AdapterPayload) };
 }
 
-/** A pipeline's replies: the first error, thrown (as a command of its own would). */
-function failed(replies: [Error | null, unknown][] | null): void {
-  const err = replies?.find(([e]) => e)?.[0];
-  if (err) throw err;
-}
-
 export function redisAdapterFactory(redis: Redis) {
   const clientCache = new Map<string, { payload: AdapterPayload; until: number }>();
   return (name: string): Adapter => new RedisAdapter(name, redis, name === 'Client' ? clientCache : undefined);
@@ -136,25 +129,25 @@ class RedisAdapter implements Adapter {
       return;
     }
     const json = this.encode(id, payload);
-    // Sent together without waiting for each other (one round trip): the token and its grant's index
-    // live in different slots, and Redis Cluster refuses cross-slot pipelines, so the token goes
-    // alone and the index's commands (one key) go in a pipeline of their own, one socket write.
+    // Sent together without waiting for each other (one round trip), as separate commands: the token
+    // and its grant's index live in different slots, and Redis Cluster refuses cross-slot pipelines.
+    // (An ioredis pipeline of the index's own commands costs the process more CPU than these few
+    // separate ones: measured, 13-17 µs a command against 10-11.)
     const writes: Promise<unknown>[] = [expiresIn ? this.redis.set(key, json, 'EX', expiresIn) : this.redis.set(key, json)];
     if (this.grantable && payload.grantId) {
       const grantKey = keys.grant(payload.grantId);
       const now = Date.now();
-      const index = this.redis.pipeline().zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`);
+      writes.push(this.redis.zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`));
       // Expired members are pruned when an access token is written: one is issued with every code
       // exchange and refresh grant, so the index stays bounded.
-      if (this.name === 'AccessToken') index.zremrangebyscore(grantKey, '-inf', now);
+      if (this.name === 'AccessToken') writes.push(this.redis.zremrangebyscore(grantKey, '-inf', now));
       if (expiresIn) {
         // As long as its longest-lived member: a later expiry extends it; a new index gets one.
         const expiresAt = now + expiresIn * 1000;
-        index.pexpireat(grantKey, expiresAt, 'GT').pexpireat(grantKey, expiresAt, 'NX');
+        writes.push(this.redis.pexpireat(grantKey, expiresAt, 'GT'), this.redis.pexpireat(grantKey, expiresAt, 'NX'));
       } else {
-        index.persist(grantKey);
+        writes.push(this.redis.persist(grantKey));
       }
-      writes.push(index.exec().then(failed));
     }
     if (payload.userCode) writes.push(expiresIn ? this.redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : this.redis.set(keys.userCode(payload.userCode), id));
     if (payload.uid) writes.push(expiresIn ? this.redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : this.redis.set(keys.sessionUid(payload.uid), id));
