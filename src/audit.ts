@@ -36,9 +36,26 @@ const MAX_SCAN = 1_000_000;
 const BATCH = 1000;
 
 function entryOf(id: string, fields: string[]): AuditEntry {
-  const entry: Record<string, string> = { id };
-  for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
-  return entry as unknown as AuditEntry;
+  return entriesOf(id, fields)[0]!;
+}
+
+/**
+ * The events of one stream entry, oldest first: one, or several recorded by one request (recordAll),
+ * each starting at its `event` field and sharing the entry's id and time.
+ */
+function entriesOf(id: string, fields: string[]): AuditEntry[] {
+  const out: Record<string, string>[] = [];
+  let entry: Record<string, string> = { id };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name === 'event' && entry.event !== undefined) {
+      out.push(entry);
+      entry = { id, time: entry.time! };
+    }
+    entry[name] = fields[i + 1]!;
+  }
+  out.push(entry);
+  return out as unknown as AuditEntry[];
 }
 
 // Retention runs at most this often per process (it reads the head of the stream).
@@ -91,14 +108,23 @@ export class Audit {
     return this.trimming;
   }
 
-  async record(event: AuditEvent): Promise<void> {
-    const e = { ...event, request: event.request ?? currentRequestId() };
-    this.opts.onRecord?.(e);
+  record(event: AuditEvent): Promise<void> {
+    return this.recordAll([event]);
+  }
+
+  /** Several events of one request, in order, in one stream entry (one XADD); read back apart. */
+  async recordAll(events: AuditEvent[]): Promise<void> {
+    if (!events.length) return;
     const args: string[] = ['time', new Date(this.clock.now()).toISOString()];
-    for (const f of FIELDS) {
-      const v = e[f];
-      if (v !== undefined && v !== '') args.push(f, String(v).slice(0, 200));
-    }
+    const recorded = events.map((event) => {
+      const e = { ...event, request: event.request ?? currentRequestId() };
+      this.opts.onRecord?.(e);
+      for (const f of FIELDS) {
+        const v = e[f];
+        if (v !== undefined && v !== '') args.push(f, String(v).slice(0, 200));
+      }
+      return e;
+    });
     await this.redis.xadd(keys.audit, 'MAXLEN', '~', this.maxEntries, '*', ...args);
     if (this.opts.retentionDays && this.clock.now() - this.lastTrim >= TRIM_EVERY_MS) {
       // Housekeeping, not awaited: no request waits for it, and the event is recorded whatever
@@ -106,7 +132,7 @@ export class Audit {
       this.lastTrim = this.clock.now();
       this.trimming = this.dropExpired().then(() => undefined, (err: unknown) => { this.log?.warn({ err }, 'audit retention: could not drop old events'); });
     }
-    this.log?.info({ audit: Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])) }, 'audit');
+    for (const e of recorded) this.log?.info({ audit: Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])) }, 'audit');
   }
 
   /** Newest last; `count` most recent entries, optionally only those matching every given field. */
@@ -123,12 +149,14 @@ export class Audit {
       if (!raw.length) break;
       scanned += raw.length;
       for (const [id, fields] of raw) {
-        const entry = entryOf(id, fields);
-        const t = Date.parse(entry.time);
+        const entries = entriesOf(id, fields);
+        const t = Date.parse(entries[0]!.time);
         if (q.since !== undefined && t < q.since) return out.reverse();
         if (q.until !== undefined && t >= q.until) continue;
-        if (!matches(entry, q.filter ?? {})) continue;
-        out.push(entry);
+        for (const entry of entries.reverse()) {
+          if (matches(entry, q.filter ?? {})) out.push(entry);
+          if (out.length >= q.count) break;
+        }
         if (out.length >= q.count) break;
       }
       end = `(${raw[raw.length - 1]![0]}`;
@@ -159,11 +187,12 @@ export class Audit {
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             last = id;
-            const entry = entryOf(id, fields);
-            if (!matches(entry, filter)) continue;
-            onEntry(entry);
-            seen += 1;
-            if (opts.limit !== undefined && seen >= opts.limit) return seen;
+            for (const entry of entriesOf(id, fields)) {
+              if (!matches(entry, filter)) continue;
+              onEntry(entry);
+              seen += 1;
+              if (opts.limit !== undefined && seen >= opts.limit) return seen;
+            }
           }
         }
       }

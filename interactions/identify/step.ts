@@ -55,7 +55,7 @@ export const identifyStep = defineStep({
     const account = await ctx.services.accounts.findById(id);
     const known = !!account && !account.disabled;
     ctx.flow.identified = { accountId: known ? id : undefined, name: id, known };
-    if (known) ctx.account = account;
+    ctx.account = known ? account : undefined; // handed on to the next step of this request
     ctx.flow.loginName = name;
     // Unknown users go on to the password page like everyone else; the audit log tells them apart
     // (a known user's outcome is recorded by the next step, with the same subject).

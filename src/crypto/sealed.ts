@@ -33,9 +33,16 @@ export class Sealer {
     }
   }
 
+  // The MAC keys derived so far, by purpose (the purposes are the code's own, a handful).
+  private readonly macKeys = new Map<string, Buffer>();
+
   /** A MAC of `data` for one purpose (a key derived from DATA_KEY, never the key itself). */
   mac(data: string, purpose: string): string {
-    const key = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `mac:${purpose}`, 32));
+    let key = this.macKeys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `mac:${purpose}`, 32));
+      if (this.macKeys.size < 100) this.macKeys.set(purpose, key);
+    }
     return createHmac('sha256', key).update(data).digest('base64url');
   }
 

@@ -2,6 +2,7 @@
 // typed state (read through the step's schema, so a stale or foreign value reads as none).
 import type Provider from 'oidc-provider';
 import type { Account } from '../accounts/accounts.ts';
+import type { AuditEvent } from '../audit.ts';
 import type { Services } from '../services.ts';
 import type { FlowState, RequestView, Step, StepContext } from './step.ts';
 
@@ -18,6 +19,8 @@ export interface ContextSources {
   request: RequestView;
   client: Record<string, unknown>;
   account?: Account;
+  /** Given: the events of this request wait here, for the engine to record them in one write. */
+  auditQueue?: AuditEvent[];
 }
 
 export function baseContext(src: ContextSources): BaseContext {
@@ -26,13 +29,18 @@ export function baseContext(src: ContextSources): BaseContext {
   return {
     uid: details.uid, flow, services, provider: src.provider, details, clientId, client: src.client,
     request: src.request, account: src.account, args: {},
-    audit: (e) => services.audit.record({
-      subject: flow.identified?.accountId ?? flow.identified?.name,
-      ...e,
-      client: clientId,
-      ip: src.request.ip,
-      interaction: details.uid,
-    }),
+    audit: (e) => {
+      const event: AuditEvent = {
+        subject: flow.identified?.accountId ?? flow.identified?.name,
+        ...e,
+        client: clientId,
+        ip: src.request.ip,
+        interaction: details.uid,
+      };
+      if (!src.auditQueue) return services.audit.record(event);
+      src.auditQueue.push(event);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -50,5 +58,12 @@ export function stepContext<Form, State>(base: BaseContext, step: Step<Form, Sta
       else base.flow.steps[step.id] = value;
     },
   };
+  // The account a step reads (identify) is the request's: the next step and the login result of
+  // this request take it from here instead of reading it again.
+  Object.defineProperty(ctx, 'account', {
+    get: () => base.account,
+    set: (value: StepContext['account']) => { base.account = value; },
+    enumerable: true,
+  });
   return ctx;
 }

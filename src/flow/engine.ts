@@ -4,6 +4,7 @@
 // its outcome to the response. The deciding stages never touch Koa.
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { AuditEvent } from '../audit.ts';
 import { FlowError } from '../errors.ts';
 import { chooseLocale } from '../http/i18n.ts';
 import { render } from '../http/render.ts';
@@ -24,6 +25,8 @@ interface Loaded {
   flow: FlowState;
   /** The state as read, to write it back only when a stage changed it. */
   before: string;
+  /** The audit events of this request, recorded together (one XADD) with its outcome's writes. */
+  audit: AuditEvent[];
 }
 
 export class Engine {
@@ -33,12 +36,11 @@ export class Engine {
   async show(ctx: Koa.Context): Promise<void> {
     const details = await this.provider.interactionDetails(ctx.req, ctx.res);
     const loaded = await this.load(details);
-    if (loaded && loaded.flow.prompt === details.prompt.name) return this.apply(ctx, loaded, await present(await this.context(ctx, loaded), this.s.steps));
+    if (loaded && loaded.flow.prompt === details.prompt.name) return this.run(ctx, loaded, (sctx) => present(sctx, this.s.steps));
     const locale = chooseLocale((details.params as Record<string, unknown>).ui_locales as string | undefined, ctx.get('accept-language'));
     const started = await startFlow(this.s, this.provider, details, locale, ctx.ip);
-    if ('type' in started) return this.apply(ctx, { details, flow: undefined, before: '' }, started);
-    const fresh = { details, flow: started, before: '' };
-    return this.apply(ctx, fresh, await present(await this.context(ctx, fresh), this.s.steps));
+    if ('type' in started) return this.apply(ctx, { details, flow: undefined, before: '', audit: [] }, started);
+    return this.run(ctx, { details, flow: started, before: '', audit: [] }, (sctx) => present(sctx, this.s.steps));
   }
 
   /** POST /interaction/:uid */
@@ -46,7 +48,7 @@ export class Engine {
     const loaded = await this.loadChecked(ctx);
     const body = ctx.request.body ?? {};
     const json = ctx.is('application/json') === 'application/json';
-    return this.apply(ctx, loaded, await answer(await this.context(ctx, loaded), this.s.steps, body, json));
+    return this.run(ctx, loaded, (sctx) => answer(sctx, this.s.steps, body, json));
   }
 
   /** GET /interaction/:uid/callback/:step: back from an upstream provider (the step checks its state). */
@@ -55,22 +57,23 @@ export class Engine {
     const loaded = await this.load(details);
     if (!loaded) throw new FlowError(400, 'error.session_not_found');
     const query = Object.fromEntries(Object.entries(ctx.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    return this.apply(ctx, loaded, await callback(await this.context(ctx, loaded), this.s.steps, stepId, query));
+    return this.run(ctx, loaded, (sctx) => callback(sctx, this.s.steps, stepId, query));
   }
 
   /** POST /interaction/:uid/abort */
   async abort(ctx: Koa.Context): Promise<void> {
     const loaded = await this.loadChecked(ctx);
-    const sctx = await this.context(ctx, loaded);
-    await sctx.audit({ event: 'login.abort', outcome: 'info' });
-    return this.apply(ctx, loaded, { type: 'finish', result: { error: 'access_denied', error_description: 'End-User aborted interaction' } });
+    return this.run(ctx, loaded, async (sctx) => {
+      await sctx.audit({ event: 'login.abort', outcome: 'info' });
+      return { type: 'finish', result: { error: 'access_denied', error_description: 'End-User aborted interaction' } };
+    });
   }
 
   /** The flow state of this interaction: the one the login limiter read in this request, else from Redis. */
   private async load(details: Details, ctx?: Koa.Context): Promise<Loaded | undefined> {
     const read = ctx?.state.flowRead as { uid: string; flow: FlowState | undefined } | undefined;
     const flow = read?.uid === details.uid ? read.flow : await loadFlow(this.s.redis, details.uid);
-    return flow && { details, flow, before: JSON.stringify(flow) };
+    return flow && { details, flow, before: JSON.stringify(flow), audit: [] };
   }
 
   /** For a posted form or a page script (its form token checked by formPost): the interaction and its flow. */
@@ -81,7 +84,20 @@ export class Engine {
     return loaded;
   }
 
-  private async context(ctx: Koa.Context, { details, flow }: Loaded): Promise<BaseContext> {
+  /** Builds the step context, lets the stage decide, applies its outcome; the stage's audit events are
+   * recorded with the outcome's writes, or, when the stage fails, before the error goes on. */
+  private async run(ctx: Koa.Context, loaded: Loaded, stage: (sctx: BaseContext) => Promise<Outcome>): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await stage(await this.context(ctx, loaded));
+    } catch (err) {
+      await this.s.audit.recordAll(loaded.audit.splice(0));
+      throw err;
+    }
+    return this.apply(ctx, loaded, outcome);
+  }
+
+  private async context(ctx: Koa.Context, { details, flow, audit }: Loaded): Promise<BaseContext> {
     const clientId = String((details.params as Record<string, unknown>).client_id);
     const accountId = flow.identified?.accountId;
     const [client, account] = await Promise.all([
@@ -89,7 +105,7 @@ export class Engine {
       accountId ? this.s.accounts.findById(accountId) : undefined,
     ]);
     return baseContext({
-      services: this.s, provider: this.provider, details, flow, account,
+      services: this.s, provider: this.provider, details, flow, account, auditQueue: audit,
       client: (client?.metadata() ?? {}) as Record<string, unknown>,
       request: requestView(ctx, this.s.config.trustProxy > 0),
     });
@@ -106,13 +122,18 @@ export class Engine {
         details.save(details.exp - Math.floor(Date.now() / 1000)),
         loaded.before ? dropFlow(this.s.redis, details.uid) : undefined,
         outcome.alongside,
+        this.s.audit.recordAll(loaded.audit.splice(0)),
       ]);
       ctx.status = 303;
       return ctx.redirect(details.returnTo);
     }
-    if (!flow) throw new FlowError(500, 'error.unexpected');
+    if (!flow) {
+      await this.s.audit.recordAll(loaded.audit.splice(0));
+      throw new FlowError(500, 'error.unexpected');
+    }
     const ttl = Math.max(Math.ceil(details.exp - Date.now() / 1000), 1);
     await Promise.all([
+      this.s.audit.recordAll(loaded.audit.splice(0)),
       JSON.stringify(flow) !== loaded.before ? saveFlow(this.s.redis, details.uid, flow, ttl) : undefined,
       outcome.type === 'redirect' && outcome.bind ? this.s.redis.set(keys.callbackBind(outcome.step, outcome.bind), details.uid, 'EX', ttl) : undefined,
     ]);

@@ -30,6 +30,21 @@ export class Views {
 
   constructor(root: string, readonly strings: Strings, cache: boolean) {
     this.eta = new Eta({ views: root, autoEscape: true, cache, useWith: false });
+    if (cache) {
+      // Where a view or an include's file is never changes while templates are cached: found once
+      // (Eta joins and checks the path at every render and include).
+      const resolve = this.eta.resolvePath!.bind(this.eta);
+      const found = new Map<string, string>();
+      this.eta.resolvePath = (template: string, options?: { filepath?: string }) => {
+        const key = `${options?.filepath ?? ''}\n${template}`;
+        let path = found.get(key);
+        if (path === undefined) {
+          path = resolve(template, options);
+          if (found.size < 5000) found.set(key, path);
+        }
+        return path;
+      };
+    }
   }
 
   configure(options: ViewOptions): void {

@@ -12,7 +12,7 @@ export const CORE_KEYS: KeyDoc[] = [
   { key: 'company:{CODE}', type: 'hash', ttl: 'none', what: 'a company: name, telematic accounts' },
   { key: 'oidc:MODEL:{ID}', type: 'string', ttl: 'the model\'s expiry', what: 'oidc-provider model: JSON (+ consumed)' },
   { key: 'oidc:grant:{GRANT}', type: 'zset', ttl: 'longest member', what: 'keys issued under a grant, by expiry' },
-  { key: 'oidc:uid:{UID}', type: 'string', ttl: 'the session\'s', what: 'session uid → session id' },
+  { key: 'oidc:uid:{UID}', type: 'string', ttl: 'the session\'s', what: 'a session, by its uid (its id\'s key: "@" + the uid)' },
   { key: 'oidc:usercode:{CODE}', type: 'string', ttl: 'the device code\'s', what: 'user code → device code id' },
   { key: 'flow:{UID}', type: 'string', ttl: 'the interaction\'s', what: 'our login-step state of an interaction (read with oidc:Interaction:{UID})' },
   { key: 'demo:{STATE}', type: 'string', ttl: '10 minutes', what: '/demo relying party\'s PKCE verifier' },

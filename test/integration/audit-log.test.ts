@@ -55,6 +55,26 @@ describe('audit command', () => {
     expect(seen).toEqual(['login.password wrong', 'credential.locked operator']);
   });
 
+  it('keeps the events of one request apart, in order, though they share one stream entry', { skip: !realRedis }, async () => {
+    const audit = t.idp.services.audit;
+    const after = await audit.lastId();
+    const seen: string[] = [];
+    const following = audit.follow({ subject: 'O.12345678.BATCH' }, (e) => seen.push(`${e.event} ${e.outcome} ${e.reason ?? '-'}`), { limit: 2, after });
+    const entries = await t.idp.services.redis.xlen(keys.audit);
+    await audit.recordAll([
+      { event: 'login.password', outcome: 'success', subject: 'O.12345678.BATCH', client: 'rp', interaction: 'i1' },
+      { event: 'login', outcome: 'success', reason: 'urn:loa:1', subject: 'O.12345678.BATCH', client: 'rp' },
+    ]);
+    expect(await t.idp.services.redis.xlen(keys.audit)).toBe(entries + 1);
+    expect(await following).toBe(2);
+    expect(seen).toEqual(['login.password success -', 'login success urn:loa:1']);
+    const both = await audit.recent(2, { subject: 'O.12345678.BATCH' });
+    expect(both.map((e) => [e.event, e.reason, e.interaction])).toEqual([['login.password', undefined, 'i1'], ['login', 'urn:loa:1', undefined]]);
+    expect(both[0]!.time).toBe(both[1]!.time);
+    expect((await audit.recent(1, { subject: 'O.12345678.BATCH' })).map((e) => e.event)).toEqual(['login']);
+    expect((await audit.recent(5, { event: 'login.password', subject: 'O.12345678.BATCH' })).map((e) => e.event)).toEqual(['login.password']);
+  });
+
   it('prints new events with --follow until --limit', { skip: !realRedis }, async () => {
     const written: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; });

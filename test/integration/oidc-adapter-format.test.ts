@@ -40,6 +40,39 @@ describe('oidc-provider adapter storage', () => {
     expect(await adapter('Client').find('cl9')).toEqual({ client_id: 'cl9', kind: 'x' });
   });
 
+  it('keeps a session under its uid: one read by uid, a replaced or destroyed id finds nothing', async () => {
+    const sessions = adapter('Session');
+    await sessions.upsert('sA', { kind: 'Session', jti: 'sA', uid: 'uA', accountId: 'x' }, 60);
+    expect(await store.redis.get(keys.oidc('Session', 'sA'))).toBe('@uA');
+    expect(await sessions.findByUid('uA')).toEqual({ kind: 'Session', jti: 'sA', uid: 'uA', accountId: 'x' });
+    expect(await sessions.find('sA')).toEqual({ kind: 'Session', jti: 'sA', uid: 'uA', accountId: 'x' });
+    expect(await store.redis.ttl(keys.sessionUid('uA'))).toBeGreaterThan(50);
+    // A new id for the same session (as after a login): the old id is destroyed, then the new one saved.
+    await sessions.destroy('sA');
+    await sessions.upsert('sB', { kind: 'Session', jti: 'sB', uid: 'uA', accountId: 'y' }, 60);
+    expect(await sessions.find('sA')).toBeUndefined();
+    expect((await sessions.find('sB'))?.accountId).toBe('y');
+    // An old id left pointing at the uid (written meanwhile elsewhere) does not find the new session.
+    await store.redis.set(keys.oidc('Session', 'sA'), '@uA', 'EX', 60);
+    expect(await sessions.find('sA')).toBeUndefined();
+    await sessions.destroy('sA'); // and destroying it leaves the new one alone
+    expect((await sessions.findByUid('uA'))?.jti).toBe('sB');
+    // Logout: gone by id and by uid.
+    await sessions.destroy('sB');
+    expect(await sessions.find('sB')).toBeUndefined();
+    expect(await sessions.findByUid('uA')).toBeUndefined();
+  });
+
+  it('reads a session stored by the earlier version (the JSON under its id, its id under the uid)', async () => {
+    await store.redis.set(keys.oidc('Session', 'sOld'), `~${JSON.stringify({ uid: 'uOld', accountId: 'z' })}`, 'EX', 60);
+    await store.redis.set(keys.sessionUid('uOld'), 'sOld', 'EX', 60);
+    const sessions = adapter('Session');
+    expect(await sessions.findByUid('uOld')).toEqual({ kind: 'Session', jti: 'sOld', uid: 'uOld', accountId: 'z' });
+    expect((await sessions.find('sOld'))?.accountId).toBe('z');
+    await sessions.destroy('sOld');
+    expect(await sessions.findByUid('uOld')).toBeUndefined();
+  });
+
   // The embedded store starts empty: it never holds data of an earlier version.
   it.skipIf(!redisUrl)('reads models stored as hashes by earlier versions, and consumes them once', async () => {
     const key = keys.oidc('RefreshToken', 'old1');
