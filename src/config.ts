@@ -104,6 +104,7 @@ const schema = z.object({
   defaultAcr: z.string().min(1),
   ttl: z.object({
     interactionSeconds: z.number().int().min(60).max(86400),
+    idleSeconds: z.number().int().min(0).max(86400),
     sessionSeconds: z.number().int().min(60).max(30 * 86400),
     idTokenSeconds: z.number().int().min(60).max(86400),
     accessTokenSeconds: z.number().int().min(60).max(86400),
@@ -212,6 +213,7 @@ export const DEFAULTS: Omit<Config, 'port' | 'issuer' | 'methods'> & { port: num
   defaultAcr: 'urn:idp:loa:1',
   ttl: {
     interactionSeconds: 1800,
+    idleSeconds: 0,
     sessionSeconds: 8 * 3600,
     idTokenSeconds: 3600,
     accessTokenSeconds: 600,
@@ -281,11 +283,12 @@ export const SETTINGS: Setting[] = [
   { env: 'ARGON2_TIME_COST', path: 'argon2.timeCost', parse: int, doc: 'Argon2id iterations (default and minimum 2)' },
   { env: 'ARGON2_PARALLELISM', path: 'argon2.parallelism', parse: int, doc: 'Argon2id lanes (default 1)' },
   { env: 'LOCKOUT_THRESHOLD', path: '*lockout', parse: int, doc: 'consecutive failures that lock any password kind (default 7; per kind in CONFIG_FILE passwords.<kind>.maxFailures)' },
-  { env: 'POLICY_PROFILE', path: 'policyProfile', parse: str, doc: 'seed (default: every password kind and second factor locks after 7 consecutive failures; a login may take INTERACTION_TTL) or psd2 (Commission Delegated Regulation (EU) 2018/389 Art. 4: locked after 5 consecutive failures, codes used once, a login or payment confirmation abandoned after 5 minutes); settings given explicitly win over the profile' },
+  { env: 'POLICY_PROFILE', path: 'policyProfile', parse: str, doc: 'seed (default: every password kind and second factor locks after 7 consecutive failures; a login may take INTERACTION_TTL) or psd2 (Commission Delegated Regulation (EU) 2018/389 Art. 4: locked after 5 consecutive failures, codes used once, a login or payment confirmation abandoned after 5 minutes without activity, INTERACTION_IDLE_TTL 300); settings given explicitly win over the profile' },
   { env: 'EXPIRY_WARNING_DAYS', path: 'expiryWarningDays', parse: int, doc: 'warn this many days before a password expires (default 7)' },
   { env: 'LEVELS', path: 'levels', parse: json, doc: 'the level table as JSON, lowest first: [{"acr": "...", "steps": ["identify", "password", "<second-factor>"]}]; a "<slot>" entry is filled by any step of that slot; every step named must be installed (default: urn:idp:loa:1 identify, password; urn:idp:loa:2 the same and a second factor; urn:idp:loa:3 identify, certificate, password, offered when MTLS_MODE is not off; after each of them the SPID level that meets it, https://www.spid.gov.it/SpidL1, L2, L3, the step spid alone, offered when SPID providers are configured)' },
   { env: 'DEFAULT_ACR', path: 'defaultAcr', parse: str, doc: 'acr used when neither the request nor the client asks one (default urn:idp:loa:1)' },
   { env: 'INTERACTION_TTL', path: 'ttl.interactionSeconds', parse: int, doc: 'seconds a login may take (default 1800)' },
+  { env: 'INTERACTION_IDLE_TTL', path: 'ttl.idleSeconds', parse: int, doc: 'a login (and a payment confirmation) left this many seconds without a request is abandoned: the next request gets the "start again" page (default 0: no idle limit, only INTERACTION_TTL; 300 under POLICY_PROFILE psd2)' },
   { env: 'SESSION_TTL', path: 'ttl.sessionSeconds', parse: int, doc: 'SSO session lifetime in seconds (default 28800)' },
   { env: 'ACCESS_TOKEN_TTL', path: 'ttl.accessTokenSeconds', parse: int, doc: 'access token lifetime in seconds (default 600)' },
   { env: 'ID_TOKEN_TTL', path: 'ttl.idTokenSeconds', parse: int, doc: 'ID token lifetime in seconds (default 3600)' },
@@ -426,10 +429,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
 /**
  * The psd2 profile (Commission Delegated Regulation (EU) 2018/389, Art. 4): at most 5 consecutive
  * failures before the block, for every password kind and every method setting named `maxFailures`;
- * a login or confirmation ends 5 minutes after it started (so after 5 minutes without activity).
+ * a login or confirmation left 5 minutes without a request is abandoned.
  */
 export const PSD2_MAX_FAILURES = 5;
-export const PSD2_INTERACTION_SECONDS = 300;
+export const PSD2_IDLE_SECONDS = 300;
 function psd2Defaults(base: Record<string, unknown>): Record<string, unknown> {
   const passwords = Object.fromEntries(Object.keys(DEFAULTS.passwords).map((k) => [k, { maxFailures: PSD2_MAX_FAILURES }]));
   const methods = Object.fromEntries(Object.entries((base.methods ?? {}) as Record<string, Record<string, unknown>>)
@@ -437,7 +440,7 @@ function psd2Defaults(base: Record<string, unknown>): Record<string, unknown> {
   return {
     passwords, methods,
     otp: { maxAttempts: Math.min(DEFAULTS.otp.maxAttempts, PSD2_MAX_FAILURES) },
-    ttl: { interactionSeconds: PSD2_INTERACTION_SECONDS },
+    ttl: { idleSeconds: PSD2_IDLE_SECONDS },
   };
 }
 

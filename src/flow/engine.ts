@@ -66,7 +66,7 @@ export class Engine {
     return this.run(ctx, loaded, async (sctx) => {
       await sctx.audit({ event: 'login.abort', outcome: 'info' });
       return { type: 'finish', result: { error: 'access_denied', error_description: 'End-User aborted interaction' } };
-    });
+    }, { idleCheck: false }); // going back to the service stays possible
   }
 
   /** The flow state of this interaction: the one the login limiter read in this request, else from Redis. */
@@ -86,7 +86,8 @@ export class Engine {
 
   /** Builds the step context, lets the stage decide, applies its outcome; the stage's audit events are
    * recorded with the outcome's writes, or, when the stage fails, before the error goes on. */
-  private async run(ctx: Koa.Context, loaded: Loaded, stage: (sctx: BaseContext) => Promise<Outcome>): Promise<void> {
+  private async run(ctx: Koa.Context, loaded: Loaded, stage: (sctx: BaseContext) => Promise<Outcome>, opts: { idleCheck?: boolean } = {}): Promise<void> {
+    if (opts.idleCheck !== false) await this.idleCheck(loaded);
     let outcome: Outcome;
     try {
       outcome = await stage(await this.context(ctx, loaded));
@@ -95,6 +96,32 @@ export class Engine {
       throw err;
     }
     return this.apply(ctx, loaded, outcome);
+  }
+
+  /**
+   * The idle limit (INTERACTION_IDLE_TTL; PSD2 RTS Art. 4(3)(d) under the psd2 profile): a login left
+   * longer than that without a request is abandoned for good (the interaction and its flow state
+   * dropped, audited), and the user gets the "start again" page. Otherwise this request's time is kept.
+   */
+  private async idleCheck(loaded: Loaded): Promise<void> {
+    const idle = this.s.config.ttl.idleSeconds;
+    if (!idle) return;
+    const now = this.s.clock.now();
+    const seen = loaded.flow.seenAt;
+    if (seen !== undefined && now - seen > idle * 1000) {
+      const minutes = Math.round((now - seen) / 60_000);
+      // The interaction ends too, so that this authorization request cannot start over.
+      await Promise.all([
+        loaded.details.destroy(),
+        dropFlow(this.s.redis, loaded.details.uid),
+        this.s.audit.record({
+          event: 'login.idle', outcome: 'failure', reason: `abandoned after ${minutes} min without activity (limit ${idle} s)`,
+          subject: loaded.flow.identified?.accountId, client: String((loaded.details.params as Record<string, unknown>).client_id), interaction: loaded.details.uid,
+        }),
+      ]);
+      throw new FlowError(400, 'error.session_idle');
+    }
+    loaded.flow.seenAt = now;
   }
 
   private async context(ctx: Koa.Context, { details, flow, audit }: Loaded): Promise<BaseContext> {

@@ -69,6 +69,8 @@ export interface FlowState {
   triggered: boolean;
   /** Each step's own state, by step id (read through the step's `state` schema). */
   steps: Record<string, unknown>;
+  /** When this login last had a request (clock ms), kept only with an idle limit (INTERACTION_IDLE_TTL). */
+  seenAt?: number;
 }
 
 /** The request as a step may see it: read-only, no Koa. */

@@ -44,7 +44,7 @@ export function errorPage(views: Views, log: Logger): Koa.Middleware {
       ctx.body = views.render('views/message', locale, {
         title: `${key}.title`,
         error: views.strings.t(locale, key),
-        startAgain: key === 'error.session_not_found' || key === 'error.csrf',
+        startAgain: key === 'error.session_not_found' || key === 'error.session_idle' || key === 'error.csrf',
       });
     }
   };

@@ -1,8 +1,9 @@
 // The policy profiles: `seed` (7 consecutive failures lock; a login may take INTERACTION_TTL) and
 // `psd2` (5 consecutive failures lock, the payment confirmation warns on the attempt before the
-// block, a login or confirmation ends after 5 minutes), run through the real pages.
+// block, a login or confirmation left 5 minutes without activity is abandoned), run through the real pages.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Browser, formFields, type Page } from '../helpers/browser.ts';
 import { MARIO, OPERATOR } from '../helpers/data.ts';
@@ -58,13 +59,15 @@ describe('psd2 profile', () => {
   beforeAll(async () => { t = await startIdp({ data: PAYMENT_DATA, overrides: { rateLimit, policyProfile: 'psd2', delivery: { outboxFile: outbox } } }); });
   afterAll(async () => t?.close());
 
-  it('sets 5 failures for every password kind and second factor, 5 minutes for a login; explicit settings win', () => {
+  it('sets 5 failures for every password kind and second factor, 5 idle minutes for a login; explicit settings win', () => {
     const c = loadConfig({ POLICY_PROFILE: 'psd2' }, { demo: false });
     expect(Object.values(c.passwords).map((p) => p.maxFailures)).toEqual([5, 5, 5, 5, 5]);
     const perMethod = Object.values(c.methods as Record<string, { maxFailures?: number }>).filter((m) => m.maxFailures !== undefined);
     expect(perMethod.length).toBeGreaterThan(0);
     expect(perMethod.every((m) => m.maxFailures === 5)).toBe(true);
-    expect(c.ttl.interactionSeconds).toBe(300);
+    expect(c.ttl.idleSeconds).toBe(300);
+    expect(c.ttl.interactionSeconds).toBe(1800);
+    expect(loadConfig({}, { demo: false }).ttl.idleSeconds).toBe(0);
     expect(loadConfig({ POLICY_PROFILE: 'psd2', LOCKOUT_THRESHOLD: '3' }, { demo: false }).passwords.personal.maxFailures).toBe(3);
     expect(loadConfig({}, { demo: false }).passwords.personal.maxFailures).toBe(7);
     expect(() => loadConfig({ POLICY_PROFILE: 'lax' }, { demo: false })).toThrow(/POLICY_PROFILE/);
@@ -75,11 +78,6 @@ describe('psd2 profile', () => {
     expect(count).toBe(5);
     expect(new Set(alerts).size).toBe(1);
     expect(alerts[0]).toMatch(/Wrong user or password, or access locked.*after 5 consecutive/);
-  });
-
-  it('abandons a login after 5 minutes', async () => {
-    const { uid } = await passwordPage(t);
-    expect(await interactionSeconds(t, uid)).toBe(300);
   });
 
   it('the payment confirmation warns on the attempt before the block and locks the dispositive password at the 5th', async () => {
@@ -99,5 +97,43 @@ describe('psd2 profile', () => {
     // Locked: even the right password is refused alike.
     const right = await browser.submit(page, { dispositive_password: 'Disp0s1', otp: '123456' });
     expect(right.status).toBe(401);
+  });
+});
+
+describe('psd2 profile: a login left 5 minutes without activity', () => {
+  let t: TestIdp;
+  const clock = new ManualClock();
+  beforeAll(async () => { t = await startIdp({ overrides: { rateLimit, policyProfile: 'psd2' }, options: { clock } }); });
+  afterAll(async () => t?.close());
+
+  it('goes on while the user is active, past 5 minutes in all', async () => {
+    const rp = await relyingParty(t.issuer);
+    const browser = new Browser(t.issuer);
+    const first = await browser.go((await authorizationUrl(rp)).url);
+    clock.advance(240_000);
+    const again = await browser.go(first.url);
+    expect(again.status).toBe(200);
+    clock.advance(240_000);
+    const done = await enterCredentials(browser, again, MARIO);
+    expect(done.left).toMatch(/[?&]code=/);
+  });
+
+  it('is abandoned after 5 minutes without a request: the start-again page, audited, for good', async () => {
+    const rp = await relyingParty(t.issuer);
+    const browser = new Browser(t.issuer);
+    const first = await browser.go((await authorizationUrl(rp)).url);
+    clock.advance(301_000);
+    const late = await enterCredentials(browser, first, MARIO);
+    expect(late.status).toBe(400);
+    expect(late.left).toBeUndefined();
+    expect(late.html).toMatch(/stopped this sign-in after a few minutes without activity/);
+    expect(late.html).toMatch(/href="\/account"/); // a way forward: sign in again
+    const uid = new URL(first.url).pathname.split('/')[2]!;
+    const events = await t.idp.services.audit.query({ count: 5, filter: { event: 'login.idle' } });
+    expect(events.some((e) => e.interaction === uid)).toBe(true);
+    clock.advance(1_000);
+    const after = await enterCredentials(browser, await browser.go(first.url), MARIO);
+    expect(after.status).toBe(400);
+    expect(after.left).toBeUndefined();
   });
 });
