@@ -22,7 +22,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+/** Waits until something listens on a loopback port (bounded). */
+export async function waitForPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -32,7 +33,7 @@ async function waitForPort(port: number, ms: number): Promise<void> {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis-server did not open port ${port}`);
+  throw new Error(`nothing listens on port ${port}`);
 }
 
 /** A throwaway redis-server on a free loopback port (and, when asked, a Unix socket as well). */
