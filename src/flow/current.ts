@@ -25,9 +25,11 @@ export async function current(sctx: BaseContext, steps: StepRegistry): Promise<C
     const entry = flow.chain[flow.index]!;
     const slot = SLOT.exec(entry)?.[1];
     if (slot) {
-      const chosen = flow.choices[String(flow.index)];
+      // The step chosen already: only it is checked (each check may cost a Redis round trip).
+      const chosen = steps.ofSlot(slot).find((st) => st.id === flow.choices[String(flow.index)]);
+      if (chosen && (await usable(sctx, chosen))) return { kind: 'step', step: chosen, args: {} };
       const options = await optionsFor(sctx, steps, slot);
-      const pick = options.find((o) => o.id === chosen) ?? (options.length === 1 ? options[0] : undefined);
+      const pick = options.length === 1 ? options[0] : undefined;
       if (pick) return { kind: 'step', step: pick, args: {} };
       if (!options.length) return { kind: 'none', reason: slot };
       return { kind: 'choose', options };
@@ -40,14 +42,17 @@ export async function current(sctx: BaseContext, steps: StepRegistry): Promise<C
   return { kind: 'done' };
 }
 
-/** Steps that can fill a slot for this user and this client (the client's accepted_methods). */
+/** Steps that can fill a slot for this user and this client, checked together. */
 async function optionsFor(sctx: BaseContext, steps: StepRegistry, slot: string): Promise<Step[]> {
+  const candidates = steps.ofSlot(slot);
+  const ok = await Promise.all(candidates.map((step) => usable(sctx, step)));
+  return candidates.filter((_, i) => ok[i]);
+}
+
+/** Whether this step can fill its slot: the client accepts it (accepted_methods, else not opt-in) and the user has it. */
+async function usable(sctx: BaseContext, step: Step): Promise<boolean> {
   const accepted = sctx.client.accepted_methods as string[] | undefined;
-  const out: Step[] = [];
-  for (const step of steps.ofSlot(slot)) {
-    if (accepted ? !accepted.includes(step.id) : step.optIn) continue;
-    if (step.configuredFor && (!sctx.account || !(await step.configuredFor(stepContext(sctx, step), sctx.account)))) continue;
-    out.push(step);
-  }
-  return out;
+  if (accepted ? !accepted.includes(step.id) : step.optIn) return false;
+  if (!step.configuredFor) return true;
+  return !!sctx.account && (await step.configuredFor(stepContext(sctx, step), sctx.account));
 }
