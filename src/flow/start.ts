@@ -53,7 +53,7 @@ export async function startFlow(s: Services, provider: Provider, details: Detail
         flow.acr = required;
         flow.chain = s.policy.chain(required);
       }
-      skipDone(s, flow, details.session?.amr ?? []);
+      skipDone(s, flow, details.session?.acr, details.session?.amr ?? []);
     }
   }
   return flow;
@@ -61,14 +61,18 @@ export async function startFlow(s: Services, provider: Provider, details: Detail
 
 /**
  * A step-up asks only for what is missing: the leading steps of the chain that the session's login
- * already passed (each a login step whose amr the session has) are passed again without a page,
- * and their amr kept. A slot, or any other step, ends the skipping.
+ * already passed are passed again without a page, and their amr kept. A step counts as passed when
+ * the session's level has it in its own chain and the session has its amr (so an amr an upstream
+ * provider reported is not taken for our step). A step that answers through an upstream's callback
+ * always runs again: the upstream is asked for the new level. A slot, or any other step, ends it.
  */
-function skipDone(s: Services, flow: FlowState, done: readonly string[]): void {
+function skipDone(s: Services, flow: FlowState, sessionAcr: string | undefined, done: readonly string[]): void {
+  const passed = sessionAcr ? s.policy.chain(sessionAcr) : [];
   while (flow.index < flow.chain.length) {
     const step = s.steps.get(flow.chain[flow.index]!);
     if (!step || step.kind !== 'login') return;
-    if (!step.identifies && !(step.amr.length && step.amr.every((v) => done.includes(v)))) return;
+    const again = !step.callback && passed.includes(step.id) && step.amr.length > 0 && step.amr.every((v) => done.includes(v));
+    if (!step.identifies && !again) return;
     for (const v of step.amr) if (!flow.amr.includes(v)) flow.amr.push(v);
     flow.index += 1;
   }

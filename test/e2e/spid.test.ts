@@ -91,6 +91,19 @@ describe('Enter with SPID', () => {
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'fed', 'otp']));
   });
 
+  it('a SpidL1 session asked for SpidL2 goes to SPID again; asked for loa:2, it gets our password page', async () => {
+    const { rp, browser, started, back } = await spidLogin({ acr_values: L1 }, { level: 'SpidL1' });
+    expect((await exchange(rp, started, back.left!)).claims()).toMatchObject({ acr: L1 });
+    // The session's amr has the upstream's `fed` and `pwd`: neither stands for our steps.
+    const higher = await authorizationUrl(rp, { acr_values: L2 });
+    const chooser = await browser.go(higher.url);
+    expect(chooser.left).toBeUndefined();
+    expect(chooser.title).toBe('Enter with SPID');
+    const loa2 = await browser.go((await authorizationUrl(rp, { acr_values: 'urn:idp:loa:2' })).url);
+    expect(loa2.left).toBeUndefined();
+    expect(loa2.doc.querySelector('input[name=password]')).not.toBeNull();
+  });
+
   it('refuses a SpidL1 answer when SpidL2 was asked', async () => {
     const { back } = await spidLogin({ acr_values: L2 }, { outcome: 'lower' });
     expect(back.left).toBeUndefined();
