@@ -41,7 +41,7 @@ export class PaymentCodes {
     const now = this.s.clock.now();
     const validMs = this.validitySeconds * 1000;
     const key = paymentKeys.code(accountId);
-    const [issued, expiresAt] = await paymentCodeIssue.run(this.s.redis, [key], now, now + validMs, hash, bind, channel.channel, maskContact(channel.channel, channel.to), validMs + 3_600_000);
+    const [issued, expiresAt] = await paymentCodeIssue.run(this.s.redis, [key], now, now + validMs, hash, bind, channel.channel, maskContact(channel.channel, channel.to), validMs + 3_600_000, this.s.config.otp.maxAttempts);
     if (!issued) return { status: 'kept', expiresAt };
     try {
       await this.s.delivery.send({

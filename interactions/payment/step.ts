@@ -76,7 +76,9 @@ export const paymentStep = defineStep({
       const last = failures === max - 1;
       return { type: 'failure', page: await show(ctx, loaded, { error: last ? 'payment.last_attempt' : 'payment.rejected', status: 401 }) };
     };
-    const verified = await s.passwords.verify(account.id, kind, secret);
+    // The password's failures are reset only by the right code (otpCheck): wrong codes after a right
+    // password keep counting toward the lockout (PSD2: 5 consecutive failures, whichever element).
+    const verified = await s.passwords.verify(account.id, kind, secret, { keepFailures: true });
     if (!verified.ok) return refuse(`password ${verified.reason}`, verified.failures, verified.reason === 'locked_now');
     if (verified.changeRequired) {
       await ctx.audit({ event: 'payment.confirm', outcome: 'failure', subject: account.id, reason: `password ${verified.changeRequired}` });

@@ -87,7 +87,12 @@ export class Passwords {
    * Checks a password. The caller shows every failure the same way; the reason is for the audit log.
    * accountId undefined means the user is unknown: the same work is done, nothing is counted.
    */
-  async verify(accountId: string | undefined, kind: PasswordKind, password: string): Promise<VerifyResult> {
+  /**
+   * `opts.keepFailures`: a right password leaves the failure count as it is, for a check of several
+   * factors whose last one resets it (a payment's code: otherwise every right password would wipe the
+   * wrong codes counted before it).
+   */
+  async verify(accountId: string | undefined, kind: PasswordKind, password: string, opts: { keepFailures?: boolean } = {}): Promise<VerifyResult> {
     const credential = accountId ? await this.get(accountId, kind) : undefined;
     const valid = await this.matches(credential?.hash, password);
     if (!credential || !accountId) return { ok: false, reason: 'unknown', failures: 0 };
@@ -98,14 +103,14 @@ export class Passwords {
       if (status === -1) return { ok: false, reason: 'unknown', failures: 0 };
       return { ok: false, reason: status === 0 ? 'wrong' : status === 1 ? 'locked_now' : 'locked', failures };
     }
-    const outcome = await this.redis.passwordSuccess(key, credential.hash);
+    const outcome = opts.keepFailures ? 'ok' : await this.redis.passwordSuccess(key, credential.hash);
     if (outcome !== 'ok') return { ok: false, reason: outcome, failures: credential.failures };
     const now = this.clock.now();
     const expired = credential.expiresAt > 0 && now >= credential.expiresAt;
     const changeRequired = credential.mustChange ? 'first_use' : expired ? 'expired' : undefined;
     const daysLeft = credential.expiresAt > 0 ? Math.ceil((credential.expiresAt - now) / DAY_MS) : undefined;
     const expiresInDays = daysLeft !== undefined && daysLeft <= this.config.expiryWarningDays && !changeRequired ? daysLeft : undefined;
-    return { ok: true, credential: { ...credential, failures: 0 }, changeRequired, expiresInDays };
+    return { ok: true, credential: opts.keepFailures ? credential : { ...credential, failures: 0 }, changeRequired, expiresInDays };
   }
 
   /** Clears the lock and the count (one script). Returns false when there is no such credential. */

@@ -9,8 +9,8 @@ import { Browser, formFields, type Page } from '../helpers/browser.ts';
 import { MARIO, OPERATOR } from '../helpers/data.ts';
 import { startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, enterCredentials, relyingParty } from '../helpers/rp.ts';
-import { tempDir } from '../helpers/member-data.ts';
-import { details, PAYMENT_DATA, paymentDetail, rpFor } from '../helpers/payment-data.ts';
+import { lastMessage, tempDir } from '../helpers/member-data.ts';
+import { details, OPERATOR_PHONE, PAYMENT_DATA, paymentDetail, rpFor } from '../helpers/payment-data.ts';
 
 // The abuse limits are set out of the way: these tests are about the lockout.
 const rateLimit = { ipFailures: 10_000, ipWindowSeconds: 900, accountFailures: 10_000, accountWindowSeconds: 900, slowFailures: 10_000, slowWindowDays: 30 };
@@ -78,6 +78,23 @@ describe('psd2 profile', () => {
     expect(count).toBe(5);
     expect(new Set(alerts).size).toBe(1);
     expect(alerts[0]).toMatch(/Wrong user or password, or access locked.*after 5 consecutive/);
+  });
+
+  it('wrong payment codes after the right dispositive password count toward the block too', async () => {
+    const rp = await rpFor(t.issuer, 'treasury');
+    const browser = new Browser(t.issuer);
+    let page = await enterCredentials(browser, await browser.go((await authorizationUrl(rp, details(paymentDetail()))).url), OPERATOR);
+    const sent = lastMessage(outbox, OPERATOR_PHONE, 'payment_code')!.code!;
+    const wrong = (n: number) => String((Number(sent) + n) % 1_000_000).padStart(6, '0');
+    const alerts: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      page = await browser.submit(page, { dispositive_password: 'Disp0s1', otp: wrong(i) });
+      expect(page.status).toBe(401);
+      alerts.push(page.alert ?? '');
+    }
+    expect(alerts[3]).toMatch(/one more mistake/);
+    expect(await t.idp.services.passwords.get('O.12345678.MARIO', 'dispositive')).toMatchObject({ locked: true, failures: 5 });
+    await t.idp.services.passwords.unlock('O.12345678.MARIO', 'dispositive');
   });
 
   it('the payment confirmation warns on the attempt before the block and locks the dispositive password at the 5th', async () => {
