@@ -3,7 +3,7 @@
 //
 // An attempt takes a point from each limiter that applies before any secret is checked, so that
 // concurrent requests cannot race past a limit; an attempt that turns out right gives its points
-// back. What stays counted are failures (and attempts whose outcome must not show, see `keep`):
+// back. What stays counted are failures; a refused attempt counts nowhere:
 //   ip       failures per client address (IPv6: per /64)             RATE_LIMIT_IP_*
 //   account  failures per account name, known or not (or per client  RATE_LIMIT_ACCOUNT_*
 //            and address on the OAuth endpoints)
@@ -69,28 +69,40 @@ export const GIVE_BACK_MS = 1000;
 // KEYS counters of one hash tag; ARGV per key: take (1|0), give back (>= 0), window (s), limit.
 // INCRBY take - give back; a counter that was empty starts its window; give-backs that exceed the
 // counter (its window ended meanwhile) leave it at the take; a counter at 0 with nothing taken is
-// removed. Returns per key {count, ms before the window ends when over the limit, else 0}.
+// removed. When a take puts any counter of the group over its limit, the group's takes are undone:
+// a refused attempt counts nowhere (else a burst of refused requests would fill the long window and
+// lock the account out for 30 days). Returns per key {count with the take, ms before the window ends
+// when over the limit, else 0}.
 const COUNT_LUA = `
-local function count(i)
+local out, over = {}, false
+for i = 1, #KEYS do
   local take, give = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2])
   local n = redis.call('INCRBY', KEYS[i], take - give)
   local fresh = n == take - give
+  local ms = 0
   if take == 0 and n <= 0 then
     redis.call('DEL', KEYS[i])
-    return 0, 0
+    n = 0
+  else
+    if n < take then
+      redis.call('SET', KEYS[i], take, 'KEEPTTL')
+      n = take
+    end
+    if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
+    if take == 1 and n > tonumber(ARGV[i * 4]) then
+      ms = redis.call('PTTL', KEYS[i])
+      over = true
+    end
   end
-  if n < take then
-    redis.call('SET', KEYS[i], take, 'KEEPTTL')
-    n = take
-  end
-  if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
-  if take == 1 and n > tonumber(ARGV[i * 4]) then return n, redis.call('PTTL', KEYS[i]) end
-  return n, 0
+  out[i * 2 - 1] = n
+  out[i * 2] = ms
 end
-local n1, ms1 = count(1)
-if #KEYS == 1 then return {n1, ms1} end
-local n2, ms2 = count(2)
-return {n1, ms1, n2, ms2}`;
+if over then
+  for i = 1, #KEYS do
+    if tonumber(ARGV[i * 4 - 3]) == 1 then redis.call('DECRBY', KEYS[i], 1) end
+  end
+end
+return out`;
 
 const countReply = (raw: unknown) => replies.tuple(raw, 2).map(replies.number);
 const COUNT = [
@@ -189,14 +201,20 @@ export class AbuseLimits {
     const groups = this.groups(k);
     const results = await Promise.all(groups.map((g) => this.count(g, 1)));
     const refused: { name: string; ms: number }[] = [];
-    groups.forEach((g, gi) => g.forEach((c, i) => {
-      const n = results[gi]![i * 2]!;
-      if (n > c.limit) refused.push({ name: c.name, ms: results[gi]![i * 2 + 1]! });
-    }));
+    const groupRefused = groups.map((g, gi) => {
+      let over = false;
+      g.forEach((c, i) => {
+        if (results[gi]![i * 2]! > c.limit) { refused.push({ name: c.name, ms: results[gi]![i * 2 + 1]! }); over = true; }
+      });
+      return over;
+    });
     if (refused.length) {
-      const wait = Math.max(...refused.map((r) => r.ms));
-      for (const l of this.listeners) l(refused[0]!.name);
-      throw new TooManyAttempts(Math.max(1, Math.ceil(wait / 1000)), refused[0]!.name);
+      // A refused attempt counts nowhere: the groups that took their point give it back (the
+      // refusing group's script has undone its own).
+      groups.forEach((g, gi) => { if (!groupRefused[gi]) for (const c of g) this.giveBack(c.key, 1); });
+      const longest = refused.reduce((a, b) => (b.ms > a.ms ? b : a));
+      for (const l of this.listeners) l(longest.name);
+      throw new TooManyAttempts(Math.max(1, Math.ceil(longest.ms / 1000)), longest.name);
     }
     let released = false;
     return {

@@ -58,4 +58,16 @@ describe('abuse counters', () => {
     expect(await store.redis.ttl('rl:ip:10.9.0.4')).toBeGreaterThan(50);
     await limits.close();
   });
+
+  it('counts no refused attempt: a burst past the account limit leaves the long window as it was', async () => {
+    const limits = new AbuseLimits(store.redis, config);
+    for (let i = 0; i < 3; i++) await limits.attempt({ ip: `10.9.1.${i}`, account: 'C.BURST', slow: true }); // three failures
+    const refusals = await Promise.all(Array.from({ length: 12 }, (_, i) => refusal(limits.attempt({ ip: `10.9.2.${i}`, account: 'C.BURST', slow: true }))));
+    expect(refusals.every((r) => r === 'account')).toBe(true);
+    expect(await store.redis.get('rl:acct:{C.BURST}')).toBe('3');
+    expect(await store.redis.get('rl:slow:{C.BURST}')).toBe('3');
+    // Nor on the address, which took its point in another script call and gives it back.
+    await limits.close();
+    expect(await store.redis.get('rl:ip:10.9.2.0')).toBeNull();
+  });
 });
