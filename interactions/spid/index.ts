@@ -37,6 +37,7 @@ export default defineMethod({
   async start(s) {
     const settings = spidSettings.of(s.config);
     if (s.config.production && settings.stub) throw new MethodError('invalid setting SPID_STUB (methods.spid.stub): the stand-in SPID identity provider is for development and tests, not production');
+    if (s.config.production && settings.plainUserinfo) throw new MethodError('invalid setting SPID_USERINFO_PLAIN (methods.spid.plainUserinfo): plain JSON userinfo is for the stand-in, not production (SPID providers sign and encrypt it)');
     if (s.config.production && upstreams(s.config).length && !settings.trustAnchorJwks) {
       throw new MethodError('invalid setting SPID_TRUST_ANCHOR_JWKS (methods.spid.trustAnchorJwks): required in production when SPID providers are configured');
     }
