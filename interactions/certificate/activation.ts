@@ -4,6 +4,7 @@
 // the certificate back, and a PKCS#12 made in the browser for the user to download with the CA
 // certificate. Without WebCrypto the same form posts the PKCS#12 password and the server makes the key
 // (a one-time download). The pages never tell an unknown company or operator from a wrong password.
+import { takeAttempt } from '../../src/http/rate-limit.ts';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
@@ -96,8 +97,11 @@ export function activationRoutes(router: Router, s: Services): void {
       const parsed = passwordForm.safeParse(body);
       if (!parsed.success) return show(ctx, s, state, { error: 'password.required', status: 400 });
       // The company's activation password (kept with its administrator); nobody's for an unknown name,
-      // with the same work done and nothing counted.
+      // with the same work done. Each try counts toward the abuse limits, per address and per name
+      // (known or not: nothing tells them apart); a right one gives its point back.
+      const attempt = await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: state.name, slow: true });
       const result = await s.passwords.verify(state.accountId ? adminId(state.companyCode) : undefined, 'activation', parsed.data.password);
+      if (result.ok) await attempt.release();
       const expired = result.ok && result.changeRequired === 'expired';
       if (!result.ok || expired) {
         const reason = result.ok ? 'expired' : result.reason;

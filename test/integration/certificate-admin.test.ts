@@ -96,6 +96,22 @@ describe.skipIf(!realRedis)('activation without a script', () => {
   });
 });
 
+describe.skipIf(!realRedis)('activation password and the abuse limits', () => {
+  it('counts each wrong try per name, known or not: over the limit a 429', async () => {
+    const limit = t.idp.services.config.rateLimit.accountFailures;
+    const browser = new Browser(t.url);
+    let page = await toPasswordPage(browser, '11223344'); // no such company
+    const statuses: number[] = [];
+    for (let i = 0; i <= limit; i++) {
+      page = await browser.submit(page, { password: `WRONG${i}` });
+      statuses.push(page.status);
+      if (page.status === 429) break;
+    }
+    expect(statuses).toEqual([...Array(limit).fill(401), 429]);
+    expect(page.alert).toMatch(/Too many failed attempts/);
+  });
+});
+
 describe.skipIf(!realRedis)('the activation page\'s CSR endpoint', () => {
   it('refuses a malformed CSR, another subject, a weak key: nothing issued; then issues once', async () => {
     const browser = new Browser(t.url);
