@@ -5,7 +5,7 @@
 // client's sendCommand. Labels are bounded sets (routes, methods, commands), never user input.
 import type Koa from 'koa';
 import type Router from '@koa/router';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { safeEqual } from './crypto/safe-equal.ts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { AuditEvent } from './audit.ts';
@@ -29,7 +29,7 @@ export class Metrics {
 
   /** Security events, as the audit log records them. */
   audit(e: AuditEvent): void {
-    if (e.event === 'login' && e.outcome === 'success') this.logins.inc({ acr: e.reason ?? 'unknown' });
+    if (e.event === 'login' && e.outcome === 'success') this.logins.inc({ acr: (e.reason ?? 'unknown').split(' ')[0]! });
     else if (e.event.startsWith('login.')) {
       const reason = e.outcome === 'failure' ? (e.reason ?? '').split(/[ :]/)[0]!.slice(0, 20) : '';
       this.steps.inc({ method: e.event.slice(6, 30), outcome: e.outcome, reason });
@@ -94,18 +94,12 @@ export class Metrics {
   }
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 /** GET /metrics: Prometheus text; with a token, only for `Authorization: Bearer <token>`. */
 export function metricsRoute(router: Router, metrics: Metrics, token: string | undefined): void {
   router.get('/metrics', async (ctx) => {
     if (token) {
       const given = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1] ?? '';
-      if (!sameToken(given, token)) {
+      if (!safeEqual(given, token)) {
         ctx.status = 401;
         ctx.set('www-authenticate', 'Bearer');
         ctx.body = { error: 'unauthorized' };

@@ -2,7 +2,7 @@
 // ("<second-factor>") is filled by the step the user chose, or the only one they can use.
 import { FlowError } from '../errors.ts';
 import type { StepRegistry } from './registry.ts';
-import type { Step } from './step.ts';
+import { SLOT, type Step } from './step.ts';
 import { stepContext, type BaseContext } from './context.ts';
 
 export type Current =
@@ -11,7 +11,6 @@ export type Current =
   | { kind: 'none'; reason: string }
   | { kind: 'done' };
 
-export const SLOT = /^<(.+)>$/;
 
 export async function current(sctx: BaseContext, steps: StepRegistry): Promise<Current> {
   const { flow } = sctx;

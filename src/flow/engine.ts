@@ -148,7 +148,6 @@ export class Engine {
       await Promise.all([
         details.save(details.exp - Math.floor(Date.now() / 1000)),
         loaded.before ? dropFlow(this.s.redis, details.uid) : undefined,
-        outcome.alongside,
         this.s.audit.recordAll(loaded.audit.splice(0)),
       ]);
       ctx.status = 303;

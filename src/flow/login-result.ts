@@ -8,10 +8,7 @@ export async function loginResult(sctx: BaseContext): Promise<Outcome> {
   const accountId = flow.identified?.accountId;
   const account = sctx.account?.id === accountId ? sctx.account : accountId ? await sctx.services.accounts.findById(accountId) : undefined;
   if (!account || account.disabled) throw new FlowError(500, 'error.unexpected');
-  return {
-    type: 'finish',
-    result: { login: { accountId: account.sub, acr: flow.acr, amr: flow.amr, remember: false } },
-    // Written together with the interaction result (one round trip with auto-pipelining).
-    alongside: sctx.audit({ event: 'login', outcome: 'success', subject: account.id, reason: flow.acr }),
-  };
+  // Queued: the engine records it with the interaction result.
+  await sctx.audit({ event: 'login', outcome: 'success', subject: account.id, reason: flow.acr });
+  return { type: 'finish', result: { login: { accountId: account.sub, acr: flow.acr, amr: flow.amr, remember: false } } };
 }

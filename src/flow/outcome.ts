@@ -13,6 +13,6 @@ export type Outcome =
   /** Show this interaction again (after a choice). */
   | { type: 'again' }
   /** The interaction is over: hand this result to oidc-provider. */
-  | { type: 'finish'; result: InteractionResults; alongside?: Promise<unknown> };
+  | { type: 'finish'; result: InteractionResults };
 
 export const page = (p: Page): Outcome => ({ type: 'page', page: p });

@@ -2,7 +2,7 @@
 // configuration, lowest first; every step a level names must be installed (checked at start).
 import type { LevelConfig } from '../config.ts';
 import type { StepRegistry } from './registry.ts';
-import type { Step } from './step.ts';
+import { SLOT, type Step } from './step.ts';
 
 export interface AcrRequest {
   acrValues?: string;                 // the acr_values parameter (voluntary, in order of preference)
@@ -12,7 +12,6 @@ export interface AcrRequest {
 
 export type Target = { acr: string } | { error: 'unmet_authentication_requirements'; description: string };
 
-const SLOT = /^<(.+)>$/;
 
 export class Policy {
   constructor(

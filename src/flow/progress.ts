@@ -3,11 +3,10 @@
 // step. Required actions (a new password, a secure channel) come after the login's steps and are not
 // counted. A login of one page shows nothing.
 import type { StepRegistry } from './registry.ts';
-import type { FlowState } from './step.ts';
+import { SLOT, type FlowState } from './step.ts';
 
 export interface Progress { current: number; total: number }
 
-const SLOT = /^<(.+)>$/;
 
 export function progressOf(flow: FlowState, steps: StepRegistry): Progress | undefined {
   if (flow.prompt !== 'login' || flow.pending.length || flow.index >= flow.chain.length) return undefined;

@@ -49,6 +49,9 @@ export type StepResult =
   | { type: 'json'; body: unknown; status?: number };
 
 /** What the engine keeps for one interaction (in Redis, as JSON). */
+/** A level-table entry that names a slot ("<second-factor>"), filled by any step of that slot. */
+export const SLOT = /^<(.+)>$/;
+
 export interface FlowState {
   prompt: string;
   acr: string;

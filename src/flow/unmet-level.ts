@@ -13,9 +13,8 @@ import { essentialAcrs } from './acr-request.ts';
 import type { BaseContext } from './context.ts';
 import { postedFlow } from './interaction-post.ts';
 import { dropFlow } from './state.ts';
-import type { FlowState, Page, StepContext } from './step.ts';
+import { SLOT, type FlowState, type Page, type StepContext } from './step.ts';
 
-const SLOT = /^<(.+)>$/;
 
 /** Whether this account can pass every step of `acr` (with the second factors a client accepts). */
 export async function canReach(s: Services, account: Account, acr: string, accepted?: string[]): Promise<boolean> {
