@@ -39,7 +39,7 @@ export async function answer(sctx: BaseContext, steps: StepRegistry, body: Recor
     flow.notice = undefined;
     return loginResult(sctx);
   }
-  if (cur.kind !== 'step') return present(sctx, steps);
+  if (cur.kind !== 'step') return present(sctx, steps, cur);
 
   let step = cur.step;
   const parsed = step.form.safeParse(body);
@@ -56,7 +56,7 @@ export async function answer(sctx: BaseContext, steps: StepRegistry, body: Recor
     await refreshAccount(sctx);
     const next = await current(sctx, steps);
     const nextAnswer = next.kind === 'step' && next.step.fieldsView ? next.step.form.safeParse(body) : undefined;
-    if (next.kind !== 'step' || !nextAnswer?.success) return present(sctx, steps);
+    if (next.kind !== 'step' || !nextAnswer?.success) return present(sctx, steps, next);
     step = next.step;
     result = await step.action(stepContext(sctx, step, next.args), nextAnswer.data);
   }
@@ -93,7 +93,7 @@ async function settle(sctx: BaseContext, steps: StepRegistry, step: Step, result
   await refreshAccount(sctx);
   const next = await current(sctx, steps);
   if (next.kind === 'done' && !sctx.flow.notice) return loginResult(sctx);
-  return present(sctx, steps);
+  return present(sctx, steps, next);
 }
 
 /** The account again after a step may have identified the user. */

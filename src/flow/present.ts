@@ -4,15 +4,16 @@ import type { StepRegistry } from './registry.ts';
 import { FlowError } from '../errors.ts';
 import { stepContext, type BaseContext } from './context.ts';
 import { besideParts } from './beside.ts';
-import { current } from './current.ts';
+import { current, type Current } from './current.ts';
 import { loginResult } from './login-result.ts';
 import { unmetLevelPage } from './unmet-level.ts';
 import { page, type Outcome } from './outcome.ts';
 import type { Step } from './step.ts';
 
-export async function present(sctx: BaseContext, steps: StepRegistry): Promise<Outcome> {
+/** `known`: what current() answered in this request already (it is not asked twice). */
+export async function present(sctx: BaseContext, steps: StepRegistry, known?: Current): Promise<Outcome> {
   const { flow } = sctx;
-  const cur = await current(sctx, steps);
+  const cur = known ?? await current(sctx, steps);
   if (cur.kind === 'done') {
     if (flow.prompt !== 'login') throw new FlowError(400, 'error.session_not_found');
     if (!flow.notice) return loginResult(sctx);
