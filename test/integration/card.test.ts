@@ -94,7 +94,13 @@ describe('card challenge', () => {
     const events = await a.idp.services.audit.recent(200, { subject: MARIO_ID, event: 'login.card' });
     expect(events.slice(-8).map((e) => e.reason)).toEqual(['wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'locked_now', 'locked']);
 
+    // The wrong answers also counted against the account's abuse limits: the unlock clears those too.
+    const counters = [`rl:acct:{${MARIO_ID}}`, `rl:slow:{${MARIO_ID}}`];
+    expect(Number(await a.idp.store.redis.get(counters[0]!))).toBeGreaterThanOrEqual(8);
     expect(await runCli(['card', 'unlock', MARIO.fiscal_code], a.config, a.idp.store)).toMatch(/unlocked the Security Card/);
+    expect(await a.idp.store.redis.exists(...counters)).toBe(0);
+    const unlocks = await a.idp.services.audit.recent(200, { subject: MARIO_ID, event: 'credential.unlock' });
+    expect(unlocks.at(-1)).toMatchObject({ actor: 'cli', reason: 'card' });
     const fresh = await atCardPage();
     const done = await fresh.browser.submit(fresh.page, cardAnswer(card, fresh.page));
     expect(done.left).toBeTruthy();
