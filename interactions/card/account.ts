@@ -6,20 +6,19 @@ import { pageLocale, showPage } from '../../src/self-service/page.ts';
 import { requireSession } from '../../src/self-service/session.ts';
 import { formPost } from '../../src/http/form-post.ts';
 import type { Services } from '../../src/services.ts';
+import type { Account } from '../../src/accounts/accounts.ts';
 import { CARD_SIZES, cardsOf, type Card } from './cards.ts';
 import { cardPdf } from './card-pdf.ts';
 import { cardSettings } from './settings.ts';
 
 const printForm = z.object({ size: z.enum(CARD_SIZES, { error: 'card.size_invalid' }) });
 
-export function holderOf(account: { givenName?: string; familyName?: string; fiscalCode?: string; id: string }) {
+function holderOf(account: { givenName?: string; familyName?: string; fiscalCode?: string; id: string }) {
   return { name: [account.givenName, account.familyName].filter(Boolean).join(' ') || account.id, id: account.fiscalCode ?? account.id };
 }
 
-/** The PDF of exactly this card (the one the ticket was made for, already read and checked). */
-export async function renderCard(s: Services, accountId: string, card: Card, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string } | undefined> {
-  const account = await s.accounts.findById(accountId);
-  if (!account) return undefined;
+/** The PDF of exactly this card (already read and checked) for this account's holder. */
+export async function renderCard(s: Services, account: Account, card: Card, size: (typeof CARD_SIZES)[number], locale: string): Promise<{ pdf: Buffer; serial: string }> {
   const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(locale, k, p), locale);
   return { pdf, serial: card.serial };
 }
@@ -72,8 +71,9 @@ export const cardAccount: AccountPlugin = {
     router.get('/account/card/download/:ticket', async (ctx) => {
       const found = await cardsOf(s).redeem(ctx.params.ticket ?? '');
       if (!found) return ctx.throw(404, 'error.card_download');
-      const rendered = await renderCard(s, found.accountId, found.card, found.size, found.locale);
-      if (!rendered) return ctx.throw(404, 'error.card_download');
+      const account = await s.accounts.findById(found.accountId);
+      if (!account) return ctx.throw(404, 'error.card_download');
+      const rendered = await renderCard(s, account, found.card, found.size, found.locale);
       await s.audit.record({ event: 'card.download', outcome: 'success', subject: found.accountId, ip: ctx.ip, reason: `serial ${rendered.serial}, ${found.size}` });
       ctx.type = 'application/pdf';
       ctx.set('cache-control', 'no-store');

@@ -4,6 +4,7 @@
 // the cardChallenge / cardAnswer scripts. Printing replaces the hash: the old card is void at once.
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../../src/services.ts';
+import { SealError } from '../../src/crypto/sealed.ts';
 import { cardKeys } from './keys.ts';
 import { cardAnswer, cardChallenge } from './scripts.ts';
 import { cardSettings } from './settings.ts';
@@ -120,12 +121,23 @@ export class SecurityCards {
     return { status: 'none' };
   }
 
-  /** Checks the two values typed for `cells` (constant-time) and records the outcome atomically. */
-  async answer(accountId: string, cells: [number, number], typed: [string, string]): Promise<{ outcome: AnswerOutcome; failures: number; unused: number }> {
+  /**
+   * Checks the two values typed for the cells of `ch` (the challenge read for this answer, with its
+   * card's serial; constant-time) and records the outcome atomically.
+   */
+  async answer(accountId: string, ch: { cells: [number, number]; serial: string }, typed: [string, string]): Promise<{ outcome: AnswerOutcome; failures: number; unused: number }> {
+    const { cells, serial } = ch;
     const key = cardKeys.card(accountId);
-    const [serial, grid] = await this.s.redis.hmget(key, 'serial', 'grid');
-    if (!serial || !grid) return { outcome: 'none', failures: 0, unused: 0 };
-    const values = JSON.parse(this.s.sealer.openText(grid, purpose(accountId, serial))) as string[];
+    const grid = await this.s.redis.hget(key, 'grid');
+    if (!grid) return { outcome: 'none', failures: 0, unused: 0 };
+    let values: string[];
+    try {
+      values = JSON.parse(this.s.sealer.openText(grid, purpose(accountId, serial))) as string[];
+    } catch (err) {
+      // Reprinted since the challenge was read: the grid is another card's (the script would say the same).
+      if (err instanceof SealError && (await this.s.redis.hget(key, 'serial')) !== serial) return { outcome: 'stale', failures: 0, unused: 0 };
+      throw err;
+    }
     const expected = Buffer.from(`${values[cells[0] - 1]}${values[cells[1] - 1]}`);
     const got = Buffer.from(`${typed[0]}${typed[1]}`);
     const right = expected.length === got.length && timingSafeEqual(expected, got);

@@ -2,11 +2,10 @@
 // show its state, unlock it.
 import { writeFileSync } from 'node:fs';
 import { defineCommand, UsageError } from '../../src/cli/command.ts';
-import { accountIdFromArgs } from '../../src/cli/user-arg.ts';
+import { unlockAtCounter, userFromArgs } from '../../src/cli/user-arg.ts';
 import { LOCALES } from '../../src/http/i18n.ts';
 import { CARD_SIZES, cardsOf, type CardSize } from './cards.ts';
-import { holderOf } from './account.ts';
-import { cardPdf } from './card-pdf.ts';
+import { renderCard } from './account.ts';
 
 export const cardCommand = defineCommand({
   name: 'card',
@@ -19,10 +18,7 @@ export const cardCommand = defineCommand({
   async run(args, values, ctx) {
     const [sub, ...who] = args;
     if (!sub || !['print', 'status', 'unlock'].includes(sub)) throw new UsageError('card: print, status or unlock');
-    const id = accountIdFromArgs(who[0], who[1]);
-    const idp = await ctx.idp();
-    const s = idp.services;
-    if (!(await s.accounts.findById(id))) throw new UsageError(`no such user: ${who.join(' ')}`);
+    const { id, account, s } = await userFromArgs(ctx, who);
     const cards = cardsOf(s);
 
     if (sub === 'status') {
@@ -32,7 +28,7 @@ export const cardCommand = defineCommand({
     }
     if (sub === 'unlock') {
       if (!(await cards.unlock(id))) throw new UsageError(`${who.join(' ')} has no Security Card`);
-      await s.audit.record({ event: 'credential.unlock', outcome: 'success', actor: 'cli', subject: id, reason: 'card' });
+      await unlockAtCounter(s, id, 'card');
       return values.json ? JSON.stringify({ unlocked: id, kind: 'card' }) : `unlocked the Security Card of ${who.join(' ')}`;
     }
 
@@ -42,10 +38,9 @@ export const cardCommand = defineCommand({
     if (!(LOCALES as readonly string[]).includes(lang)) throw new UsageError(`--lang: one of ${LOCALES.join(', ')}`);
     const out = values.out;
     if (typeof out !== 'string' || !out) throw new UsageError('card print needs --out FILE.pdf');
-    const account = (await s.accounts.findById(id))!;
     const old = await cards.status(id);
     const card = cards.generate();
-    const pdf = await cardPdf(card, holderOf(account), size, (k, p) => s.views.strings.t(lang, k, p), lang);
+    const { pdf } = await renderCard(s, account, card, size, lang);
     try {
       writeFileSync(out, pdf, { mode: 0o600 });
     } catch (err) {

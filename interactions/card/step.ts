@@ -4,7 +4,7 @@
 // log tells them apart.
 import { z } from 'zod';
 import { defineStep, type StepContext } from '../../src/flow/step.ts';
-import { cardsOf } from './cards.ts';
+import { cardsOf, type Challenge } from './cards.ts';
 import { cardKeys } from './keys.ts';
 import { cardSettings } from './settings.ts';
 
@@ -18,13 +18,14 @@ const form = z.object({
   cells: z.string().max(10).optional(),
 });
 
-async function page(ctx: StepContext) {
+/** The card's page, for the challenge `known` when the caller has just read it. */
+async function page(ctx: StepContext, known?: Challenge) {
   if (!ctx.account) {
     // Nobody by that name (only possible when a level names this step directly): the same page.
     const cells = cardsOf(ctx.services).decoy(ctx.flow.identified?.name ?? '', 'unknown');
     return { view: 'interactions/card/page', data: { cells, challenge: cells.join(',') } };
   }
-  const ch = await cardsOf(ctx.services).challenge(ctx.account.id);
+  const ch = known ?? await cardsOf(ctx.services).challenge(ctx.account.id);
   if (ch.status === 'exhausted' || ch.status === 'none') {
     return { view: 'interactions/card/exhausted', error: ch.status === 'none' ? 'card.rejected' : 'card.exhausted', status: 403 };
   }
@@ -44,17 +45,17 @@ export const cardStep = defineStep({
   async configuredFor(ctx, account) {
     return (await ctx.services.redis.exists(cardKeys.card(account.id))) === 1;
   },
-  render: page,
+  render: (ctx) => page(ctx),
   async action(ctx, f) {
     const account = ctx.account;
     if (!account) return { type: 'failure', page: { ...(await page(ctx)), error: 'card.rejected' } };
     const cards = cardsOf(ctx.services);
     const ch = await cards.challenge(account.id);
-    if (ch.status === 'exhausted' || ch.status === 'none') return { type: 'challenge', page: await page(ctx) };
+    if (ch.status === 'exhausted' || ch.status === 'none') return { type: 'challenge', page: await page(ctx, ch) };
     if (f.cells !== undefined && f.cells !== ch.cells.join(',')) {
-      return { type: 'challenge', page: { ...(await page(ctx)), notice: 'card.cells_changed', status: 409 } };
+      return { type: 'challenge', page: { ...(await page(ctx, ch)), notice: 'card.cells_changed', status: 409 } };
     }
-    const result = await cards.answer(account.id, ch.cells, [f.card_1, f.card_2]);
+    const result = await cards.answer(account.id, ch, [f.card_1, f.card_2]);
     if (result.outcome === 'ok') {
       await ctx.audit({ event: 'login.card', outcome: 'success', reason: ch.serial });
       // Single-use mode: a card without two unused cells left must be replaced before going on.
@@ -63,6 +64,9 @@ export const cardStep = defineStep({
     }
     await ctx.audit({ event: 'login.card', outcome: 'failure', reason: result.outcome });
     if (result.outcome === 'locked_now') await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: 'card' });
-    return { type: 'failure', page: { ...(await page(ctx)), error: 'card.rejected', errorParams: { max: cardSettings.of(ctx.services.config).maxFailures } } };
+    // A wrong answer leaves the cells as they were (locked or not); only after a race (reprinted or
+    // answered elsewhere meanwhile) are they read again.
+    const now = result.outcome === 'stale' || result.outcome === 'none' ? undefined : ch;
+    return { type: 'failure', page: { ...(await page(ctx, now)), error: 'card.rejected', errorParams: { max: cardSettings.of(ctx.services.config).maxFailures } } };
   },
 });

@@ -12,10 +12,7 @@ if type(v[1]) ~= 'string' then return {'none', 0} end
 if type(v[2]) == 'string' then return {'already', tonumber(v[2])} end
 redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'reason', ARGV[2])
 return {'ok', tonumber(ARGV[1])}`,
-  reply(raw) {
-    const [status, at] = replies.tuple(raw, 2);
-    return [replies.string(status), replies.number(at)];
-  },
+  reply: replies.statusAndNumber,
 });
 
 // KEYS[1] certificate hash; ARGV[1] time (ms). Records the first login with the certificate. Returns

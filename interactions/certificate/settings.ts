@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineSettings, int, list, str } from '../../src/settings.ts';
 import { parseCidr } from './trusted-proxies.ts';
 
-export const MTLS_MODES = ['off', 'direct', 'proxy'] as const;
+const MTLS_MODES = ['off', 'direct', 'proxy'] as const;
 export type MtlsMode = (typeof MTLS_MODES)[number];
 
 export const certificateSettings = defineSettings({

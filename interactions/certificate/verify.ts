@@ -51,7 +51,7 @@ export async function verifyCertificate(s: Services, cert: X509Certificate): Pro
 }
 
 /** The fiscal code a smart-card certificate names: subject serialNumber "TINIT-<code>", or a CN that starts with it. */
-export function fiscalCodeIn(cert: X509Certificate): string | undefined {
+function fiscalCodeIn(cert: X509Certificate): string | undefined {
   for (const line of cert.subject.split('\n')) {
     const [k, v = ''] = line.split(/=(.*)/s);
     const m = k === 'serialNumber' ? /^(?:TINIT-)?([A-Z0-9]{16})$/.exec(v.toUpperCase()) : k === 'CN' ? /^([A-Z0-9]{16})\b/.exec(v.toUpperCase()) : null;

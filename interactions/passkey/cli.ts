@@ -1,7 +1,7 @@
 // Back-office commands for passkeys: list a user's, unlock them after too many refused answers, remove
 // one (or all: the user registers again).
 import { defineCommand, UsageError } from '../../src/cli/command.ts';
-import { accountIdFromArgs } from '../../src/cli/user-arg.ts';
+import { unlockAtCounter, userFromArgs } from '../../src/cli/user-arg.ts';
 import { passkeysOf } from './passkeys.ts';
 
 const day = (ms: number | undefined) => (ms ? new Date(ms).toISOString().slice(0, 10) : 'never');
@@ -17,10 +17,7 @@ export const passkeyCommand = defineCommand({
   async run(args, values, ctx) {
     const [sub, ...who] = args;
     if (!sub || !['list', 'unlock', 'remove'].includes(sub)) throw new UsageError('passkey: list, unlock or remove');
-    const id = accountIdFromArgs(who[0], who[1]);
-    const idp = await ctx.idp();
-    const s = idp.services;
-    if (!(await s.accounts.findById(id))) throw new UsageError(`no such user: ${who.join(' ')}`);
+    const { id, s } = await userFromArgs(ctx, who);
     const passkeys = passkeysOf(s);
 
     if (sub === 'list') {
@@ -34,7 +31,7 @@ export const passkeyCommand = defineCommand({
     }
     if (sub === 'unlock') {
       if (!(await passkeys.unlock(id))) throw new UsageError(`the passkeys of ${who.join(' ')} are not locked`);
-      await s.audit.record({ event: 'credential.unlock', outcome: 'success', actor: 'cli', subject: id, reason: 'passkey' });
+      await unlockAtCounter(s, id, 'passkey');
       return values.json ? JSON.stringify({ unlocked: id, kind: 'passkey' }) : `unlocked the passkeys of ${who.join(' ')}`;
     }
     if (values.all === true) {

@@ -19,7 +19,7 @@ import { passkeyAssert, passkeyFailure } from './scripts.ts';
 import { passkeySettings } from './settings.ts';
 
 /** COSE algorithms: ES256 and RS256 (the choice; EdDSA left out). */
-export const ALGORITHMS = [-7, -257];
+const ALGORITHMS = [-7, -257];
 
 export interface Passkey {
   id: string;

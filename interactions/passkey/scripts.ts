@@ -27,10 +27,7 @@ end
 redis.call('HSET', KEYS[2], 'counter', ARGV[2], 'lastUsedAt', ARGV[3])
 redis.call('HSET', KEYS[1], 'failures', '0')
 return {'ok', new}`,
-  reply(raw) {
-    const [status, n] = replies.tuple(raw, 2);
-    return [replies.string(status), replies.number(n)];
-  },
+  reply: replies.statusAndNumber,
 });
 
 // KEYS[1] the user's passkeys hash; ARGV[1] lockout threshold. One refused answer. Returns
@@ -46,8 +43,5 @@ if n >= tonumber(ARGV[1]) then
   return {'locked_now', n}
 end
 return {'counted', n}`,
-  reply(raw) {
-    const [status, n] = replies.tuple(raw, 2);
-    return [replies.string(status), replies.number(n)];
-  },
+  reply: replies.statusAndNumber,
 });

@@ -7,7 +7,7 @@ import type { AccountLink, AccountPlugin } from '../self-service/plugin.ts';
 import { showPage } from '../self-service/page.ts';
 import { requireSession, type AccountSession, type SessionNeed } from '../self-service/session.ts';
 
-export const STAFF_ROLE = 'backoffice';
+const STAFF_ROLE = 'backoffice';
 
 /** The session of a member of staff at the back office's level (see requireSession). */
 export function requireStaff(ctx: Koa.Context, s: Services): Promise<AccountSession | undefined> {

@@ -29,7 +29,7 @@ const activationForm = z.object({ activation_password: field(256).min(1, { error
 const accountForm = z.object({ number: field(16).transform((v) => v.trim()) });
 const emptyForm = z.object({});
 
-export function backofficeCompanyRoutes(router: Router, s: Services): void {
+function backofficeCompanyRoutes(router: Router, s: Services): void {
   const form = formPost(s);
   const companies = new Companies(s);
   const staff = (ctx: Koa.Context) => requireStaff(ctx, s);

@@ -8,14 +8,23 @@ import { ImportError } from '../provisioning/import.ts';
 import { CommandError, UsageError, type Command } from './command.ts';
 import { coreCommands } from './commands/index.ts';
 import type { MethodModule } from '../methods/method.ts';
+import { MethodError } from '../methods/install.ts';
 import { methods as installedMethods } from '../../interactions/index.ts';
 import type { Idp } from '../app.ts';
 
 export { UsageError };
 
+/** The commands by name, sorted; a name claimed twice (by the core or a method) is a MethodError. */
 export async function loadCommands(modules: readonly MethodModule[] = installedMethods): Promise<Map<string, Command>> {
-  const all = [...coreCommands, ...modules.flatMap((m) => m.commands ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-  return new Map(all.map((c) => [c.name, c]));
+  const all = new Map<string, Command>();
+  const from = [{ by: 'the core', commands: coreCommands }, ...modules.map((m) => ({ by: `method ${m.id}`, commands: m.commands ?? [] }))];
+  for (const { by, commands } of from) {
+    for (const c of commands) {
+      if (all.has(c.name)) throw new MethodError(`${by}: command ${c.name} is already taken`);
+      all.set(c.name, c);
+    }
+  }
+  return new Map([...all.values()].sort((a, b) => a.name.localeCompare(b.name)).map((c) => [c.name, c]));
 }
 
 export async function usage(): Promise<string> {
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch(async (err: unknown) => {
     if (err instanceof UsageError) console.error(`${err.message}\n${await usage()}`);
-    else if (err instanceof ConfigError || err instanceof StoreUnavailable || err instanceof ImportError || err instanceof CommandError) console.error(err.message);
+    else if (err instanceof ConfigError || err instanceof StoreUnavailable || err instanceof ImportError || err instanceof CommandError || err instanceof MethodError) console.error(err.message);
     else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${(err as Error).message}\n${await usage()}`);
     else console.error(err);
     process.exit(2);

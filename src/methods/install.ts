@@ -1,26 +1,24 @@
-// Installs the method modules: their steps into the registry, their strings, pages, commands,
-// scripts, prompts and keys into the one list of each. Anything two modules would both claim, or a
-// module that is incomplete (strings in one language only, a second factor without its name), stops
-// the start with a message naming it.
+// Installs the method modules: their steps into the registry, their strings, pages, scripts and
+// prompts into the one list of each (their commands are the CLI's: src/cli/main.ts; their keys the key
+// table's: src/store/keys.ts). Anything two modules would both claim, or a module that is incomplete
+// (strings in one language only, a second factor without its name), stops the start with a message
+// naming it.
 import type { AccountPlugin } from '../self-service/plugin.ts';
-import type { Command } from '../cli/command.ts';
 import { StepRegistry } from '../flow/registry.ts';
 import { LOCALES, type Strings } from '../http/i18n.ts';
-import type { KeyDoc, MethodModule, PromptDef } from './method.ts';
+import type { MethodModule, PromptDef } from './method.ts';
 
 export class MethodError extends Error {}
 
 export interface Installed {
   steps: StepRegistry;
   accountPlugins: AccountPlugin[];
-  commands: Command[];
   prompts: PromptDef[];
   scripts: NonNullable<MethodModule['scripts']>;
-  keys: KeyDoc[];
 }
 
 export function installMethods(modules: readonly MethodModule[], strings: Strings): Installed {
-  const out: Installed = { steps: new StepRegistry(), accountPlugins: [], commands: [], prompts: [], scripts: [], keys: [] };
+  const out: Installed = { steps: new StepRegistry(), accountPlugins: [], prompts: [], scripts: [] };
   const seen = new Set<string>();
   for (const m of modules) {
     const fail = (why: string) => new MethodError(`method ${m.id}: ${why}`);
@@ -39,10 +37,6 @@ export function installMethods(modules: readonly MethodModule[], strings: String
       if (!m.strings || !(`method.${step.id}` in m.strings.en)) throw fail(`step ${step.id} fills a slot: its strings need "method.${step.id}" (its name on the choice page)`);
     }
     if (m.account) out.accountPlugins.push(m.account);
-    for (const c of m.commands ?? []) {
-      if (out.commands.some((x) => x.name === c.name)) throw fail(`command ${c.name} is already taken`);
-      out.commands.push(c);
-    }
     for (const s of m.scripts ?? []) {
       if (out.scripts.some((x) => x.name === s.name)) throw fail(`script ${s.name} is already taken`);
       out.scripts.push(s);
@@ -51,7 +45,6 @@ export function installMethods(modules: readonly MethodModule[], strings: String
       if (['login', 'consent'].includes(p.name) || out.prompts.some((x) => x.name === p.name)) throw fail(`prompt ${p.name} is already taken`);
       out.prompts.push(p);
     }
-    out.keys.push(...(m.keys ?? []));
   }
   const unanswered = out.prompts.filter((p) => !out.steps.forPrompt(p.name));
   if (unanswered.length) throw new MethodError(`prompt ${unanswered[0]!.name}: no installed step answers it`);

@@ -61,7 +61,7 @@ const reissueForm = z.object({
 });
 const KINDS: OperatorPasswordKind[] = ['operator', 'dispositive'];
 
-export function companyAdminRoutes(router: Router, s: Services): void {
+function companyAdminRoutes(router: Router, s: Services): void {
   const form = formPost(s);
   const companies = new Companies(s);
 

@@ -8,7 +8,7 @@ import type { Account } from '../accounts/accounts.ts';
 import type { Services } from '../services.ts';
 import { safeEqual } from '../crypto/safe-equal.ts';
 
-export const ACCOUNT_CLIENT_ID = 'account';
+const ACCOUNT_CLIENT_ID = 'account';
 
 export function accountClientMetadata(issuer: string) {
   return {
@@ -80,7 +80,7 @@ const RETURN_PATH = /^\/(account|backoffice)(\/|\?|$)/;
 const RETURN_MAX = 512;
 
 /** An OAuth state that carries the page to return to: nonce.path.MAC(nonce.path). */
-export function returnState(s: Services, url: string): string {
+function returnState(s: Services, url: string): string {
   const back = RETURN_PATH.test(url) && url.length <= RETURN_MAX ? url : '/account';
   const body = `${randomBytes(12).toString('base64url')}.${Buffer.from(back).toString('base64url')}`;
   return `${body}.${s.sealer.mac(body, 'account-return')}`;

@@ -5,7 +5,7 @@
 // configured REDIS_PREFIX is added by the client (ioredis keyPrefix) in front of all of these.
 import type { KeyDoc, MethodModule } from '../methods/method.ts';
 
-export const CORE_KEYS: KeyDoc[] = [
+const CORE_KEYS: KeyDoc[] = [
   { key: 'acct:{ID}', type: 'hash', ttl: 'none', what: 'an account (citizen, operator, admin)' },
   { key: 'acct:{ID}:cred:KIND', type: 'hash', ttl: 'none', what: 'one password: hash, failures, locked…' },
   { key: 'sub:SUB', type: 'string', ttl: 'none', what: 'subject → account id' },

@@ -62,13 +62,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   const options = {
     keyPrefix: config.redisPrefix,
     // Fail fast instead of queueing while Redis is away, and time out a Redis that stops answering
-    // (SIGSTOP, a stuck node): requests get a 503, nothing waits forever.
+    // (SIGSTOP, a stuck node): requests get a 503, nothing waits forever. No auto-pipelining (see failFast).
     ...failFast(config),
-    // No auto-pipelining: it costs the process more CPU than the writes it saves (measured with
-    // npm run bench, each server its own variant in one run: -7 % main-thread CPU per login and per
-    // refresh grant without it). Commands written in the same tick still leave together when the
-    // socket is busy, and the adapter's writes of one model go in one round trip either way.
-    enableAutoPipelining: false,
   };
   const redis = socket ? new Redis({ ...options, path: socket }) : new Redis(config.redisUrl, options);
   redis.on('error', () => { /* reported per request; reconnects on its own */ });

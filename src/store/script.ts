@@ -11,7 +11,7 @@ export interface Script<Args extends (string | number)[], Reply> {
 }
 
 /** The hash tag of a key (the part Redis Cluster hashes), or the whole key when it has none. */
-export function hashTag(key: string): string {
+function hashTag(key: string): string {
   const open = key.indexOf('{');
   const close = open < 0 ? -1 : key.indexOf('}', open + 1);
   return close > open + 1 ? key.slice(open + 1, close) : key;

@@ -94,7 +94,13 @@ describe('card challenge', () => {
     const events = await a.idp.services.audit.recent(200, { subject: MARIO_ID, event: 'login.card' });
     expect(events.slice(-8).map((e) => e.reason)).toEqual(['wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'locked_now', 'locked']);
 
+    // The wrong answers also counted against the account's abuse limits: the unlock clears those too.
+    const counters = [`rl:acct:{${MARIO_ID}}`, `rl:slow:{${MARIO_ID}}`];
+    expect(Number(await a.idp.store.redis.get(counters[0]!))).toBeGreaterThanOrEqual(8);
     expect(await runCli(['card', 'unlock', MARIO.fiscal_code], a.config, a.idp.store)).toMatch(/unlocked the Security Card/);
+    expect(await a.idp.store.redis.exists(...counters)).toBe(0);
+    const unlocks = await a.idp.services.audit.recent(200, { subject: MARIO_ID, event: 'credential.unlock' });
+    expect(unlocks.at(-1)).toMatchObject({ actor: 'cli', reason: 'card' });
     const fresh = await atCardPage();
     const done = await fresh.browser.submit(fresh.page, cardAnswer(card, fresh.page));
     expect(done.left).toBeTruthy();
@@ -110,6 +116,17 @@ describe('card challenge', () => {
     expect((await cardsOf(a.idp.services).status(MARIO_ID))?.failures).toBe(0);
     const done = await browser.submit(stale, cardAnswer(card, stale));
     expect(done.left).toBeTruthy();
+  });
+
+  it('an answer to the challenge of a card reprinted meanwhile is stale, not counted', async () => {
+    const old = await printCard(a);
+    const cards = cardsOf(a.idp.services);
+    const ch = await cards.challenge(MARIO_ID);
+    if (ch.status !== 'ok') throw new Error(ch.status);
+    await cards.issue(MARIO_ID); // between the challenge read and the answer
+    const r = await cards.answer(MARIO_ID, ch, [old.values[ch.cells[0] - 1]!, old.values[ch.cells[1] - 1]!]);
+    expect(r.outcome).toBe('stale');
+    expect((await cards.status(MARIO_ID))?.failures).toBe(0);
   });
 
   it('printing at the counter voids the old card at once (audit event)', async () => {
@@ -153,7 +170,7 @@ describe('single-use cells (NIST SP 800-63B mode)', () => {
       const ch = await cards.challenge(MARIO_ID);
       if (ch.status !== 'ok') throw new Error(ch.status);
       for (const c of ch.cells) { expect(seen.has(c)).toBe(false); seen.add(c); }
-      const r = await cards.answer(MARIO_ID, ch.cells, [card.values[ch.cells[0] - 1]!, card.values[ch.cells[1] - 1]!]);
+      const r = await cards.answer(MARIO_ID, ch, [card.values[ch.cells[0] - 1]!, card.values[ch.cells[1] - 1]!]);
       expect(r.outcome).toBe('ok');
     }
     expect((await cards.status(MARIO_ID))?.unused).toBe(2);
@@ -187,7 +204,7 @@ describe('single-use cells (NIST SP 800-63B mode)', () => {
     for (let i = 0; i < 25; i += 1) {
       const ch = await cards.challenge(MARIO_ID);
       if (ch.status !== 'ok') throw new Error(ch.status);
-      await cards.answer(MARIO_ID, ch.cells, [card.values[ch.cells[0] - 1]!, card.values[ch.cells[1] - 1]!]);
+      await cards.answer(MARIO_ID, ch, [card.values[ch.cells[0] - 1]!, card.values[ch.cells[1] - 1]!]);
     }
     expect((await cards.challenge(MARIO_ID)).status).toBe('exhausted');
     const nrp = await relyingParty(n.issuer, 'card-only', 'card-only-secret-0123');

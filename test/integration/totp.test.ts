@@ -59,7 +59,14 @@ describe('authenticator app codes', () => {
     for (let i = 0; i < 7; i += 1) outcomes.push((await verify(i % 2 ? a : b, wrong)).outcome);
     expect(outcomes).toEqual(['wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'locked_now']);
     expect((await verify(a, right)).outcome).toBe('locked');
+    // A failure counted against the account's abuse limits (as the app's login page counts a wrong code).
+    await a.idp.services.limits.attempt({ ip: '10.9.1.1', account: MARIO_ID, slow: true });
+    const counters = [`rl:acct:{${MARIO_ID}}`, `rl:slow:{${MARIO_ID}}`];
+    expect(await a.idp.store.redis.exists(...counters)).toBe(2);
+    await expect(runCli(['totp', 'unlock', 'BNCGPP80A01H501E'], a.config, a.idp.store)).rejects.toThrow(/no such user/);
     expect(await runCli(['totp', 'unlock', 'RSSMRA85T10A562S'], a.config, a.idp.store)).toMatch(/unlocked the authenticator app/);
+    expect(await a.idp.store.redis.exists(...counters)).toBe(0);
+    expect((await a.idp.services.audit.recent(200, { subject: MARIO_ID, event: 'credential.unlock' })).at(-1)).toMatchObject({ actor: 'cli', reason: 'totp' });
     expect((await verify(a, right)).outcome).toBe('ok');
   });
 
