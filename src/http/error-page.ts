@@ -41,10 +41,13 @@ export function errorPage(views: Views, log: Logger): Koa.Middleware {
         return;
       }
       ctx.type = 'html';
+      const startAgain = key === 'error.session_not_found' || key === 'error.session_idle' || key === 'error.csrf';
       ctx.body = views.render('views/message', locale, {
         title: `${key}.title`,
         error: views.strings.t(locale, key),
-        startAgain: key === 'error.session_not_found' || key === 'error.session_idle' || key === 'error.csrf',
+        startAgain,
+        // No dead end: every other error page leads somewhere (the account page signs in first).
+        links: startAgain ? [] : [{ href: '/account', label: 'error.home.link' }],
       });
     }
   };

@@ -144,6 +144,8 @@ describe('other routes', () => {
       expect(res.status).toBe(status);
       const text = await res.text();
       expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      // No dead end: an HTML error page links somewhere (a redirect or a JSON answer is not a page).
+      if (status >= 400 && res.headers.get('content-type')?.startsWith('text/html')) expect(text).toMatch(/<a [^>]*href="\/account"/);
     });
   }
 });
