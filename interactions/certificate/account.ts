@@ -5,7 +5,8 @@
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { AccountPlugin } from '../../src/self-service/plugin.ts';
-import { showPage, postedForm, type PageMessages } from '../../src/self-service/page.ts';
+import { showPage, postedForm, pageLocale, type PageMessages } from '../../src/self-service/page.ts';
+import { confirmed, confirmPage } from '../../src/self-service/confirm.ts';
 import type { AccountSession } from '../../src/self-service/session.ts';
 import { requireCompanyAdmin } from '../../src/self-service/company-admin.ts';
 import { requireStaff } from '../../src/backoffice/area.ts';
@@ -32,7 +33,11 @@ function rows(list: CertRecord[], now: number) {
   }));
 }
 
-async function revokeOrRemove(ctx: Koa.Context, s: Services, session: AccountSession, record: CertRecord, action: string): Promise<PageMessages> {
+/**
+ * Revokes or removes one certificate; a revocation (it cannot be undone) is confirmed first: without
+ * confirm=1 the answer is the "are you sure?" page and 'confirming' (the caller shows nothing more).
+ */
+async function revokeOrRemove(ctx: Koa.Context, s: Services, session: AccountSession, record: CertRecord, action: string, back: string): Promise<PageMessages | 'confirming'> {
   const actor = session.account.id;
   const certs = certificatesOf(s);
   if (action === 'remove') {
@@ -40,6 +45,14 @@ async function revokeOrRemove(ctx: Koa.Context, s: Services, session: AccountSes
   }
   const parsed = revokeForm.safeParse(postedForm(ctx));
   if (!parsed.success) return { error: 'certificate.reason_invalid', status: 400 };
+  if (!confirmed(ctx)) {
+    confirmPage(ctx, s, session, {
+      title: 'certificate.revoke_confirm.title', what: ['certificate.revoke_confirm.what'], submit: 'certificate.revoke',
+      params: { identifier: record.identifier, reason: s.views.strings.t(pageLocale(ctx), `certificate.reason.${parsed.data.reason}`) },
+      action: ctx.path, hidden: [['reason', parsed.data.reason]], back,
+    });
+    return 'confirming';
+  }
   const done = await certs.revoke(record.serial, parsed.data.reason as RevocationReason, actor, ctx.ip);
   return done === 'ok' ? { notice: 'certificate.revoked' } : { error: 'certificate.already_revoked', status: 409 };
 }
@@ -89,7 +102,8 @@ export const certificateAccount: AccountPlugin = {
         await s.audit.record({ event: 'access.denied', outcome: 'failure', reason: record ? 'certificate of another company' : 'no such certificate', actor: a.session.account.id, subject: ctx.path, ip: ctx.ip });
         return ctx.throw(record ? 403 : 404, record ? 'error.forbidden' : 'error.not_found');
       }
-      await companyPage(ctx, await revokeOrRemove(ctx, s, a.session, record, action));
+      const m = await revokeOrRemove(ctx, s, a.session, record, action, `${a.base}/certificates`);
+      if (m !== 'confirming') await companyPage(ctx, m);
     });
 
     // The back office: any company's (the latest, or one company's with ?company=).
@@ -127,7 +141,8 @@ export const certificateAccount: AccountPlugin = {
       if (!['revoke', 'remove'].includes(action)) return ctx.throw(404, 'error.not_found');
       const record = await certificatesOf(s).get(String(ctx.params.serial).toUpperCase());
       if (!record) return ctx.throw(404, 'error.not_found');
-      await staffPage(ctx, session, await revokeOrRemove(ctx, s, session, record, action));
+      const m = await revokeOrRemove(ctx, s, session, record, action, '/backoffice/certificates');
+      if (m !== 'confirming') await staffPage(ctx, session, m);
     });
   },
 };

@@ -203,7 +203,14 @@ describe.skipIf(!realRedis)('certificate lists', () => {
     expect((await certs().get(cert.record.serial))?.revokedAt).toBeUndefined();
     expect((await beta.go(`${t.url}/account/company/${ACME}/certificates`)).status).toBe(403);
 
-    const revoked = await postTo(acme, `${t.url}/account/company/${ACME}/certificates/${cert.record.serial}/revoke`, { csrf, reason: 'affiliationChanged' });
+    // A revocation cannot be undone: first the "are you sure?" page, nothing changed; then confirmed.
+    const asked = await postTo(acme, `${t.url}/account/company/${ACME}/certificates/${cert.record.serial}/revoke`, { csrf, reason: 'affiliationChanged' });
+    expect(asked.status).toBe(200);
+    expect(asked.doc.querySelector('input[name=confirm]')?.getAttribute('value')).toBe('1');
+    expect(asked.doc.querySelector('input[name=reason]')?.getAttribute('value')).toBe('affiliationChanged');
+    expect(asked.doc.querySelector(`a[href="/account/company/${ACME}/certificates"]`)).not.toBeNull();
+    expect((await certs().get(cert.record.serial))?.revokedAt).toBeUndefined();
+    const revoked = await postTo(acme, `${t.url}/account/company/${ACME}/certificates/${cert.record.serial}/revoke`, { csrf, reason: 'affiliationChanged', confirm: '1' });
     expect(revoked.status).toBe(200);
     expect(revoked.doc.querySelector(`tr[data-serial="${cert.record.serial}"]`)?.getAttribute('data-state')).toBe('revoked');
     expect(await certs().get(cert.record.serial)).toMatchObject({ reason: 'affiliationChanged' });
@@ -217,7 +224,10 @@ describe.skipIf(!realRedis)('certificate lists', () => {
     await enterCredentials(staff, await staff.go(`${t.url}/backoffice/certificates`), STAFF);
     const list = await staff.go(`${t.url}/backoffice/certificates?company=${ACME}`);
     expect(list.doc.querySelector(`tr[data-serial="${cert.record.serial}"]`)).not.toBeNull();
-    const done = await postTo(staff, `${t.url}/backoffice/certificates/${cert.record.serial}/revoke`, { csrf: csrfOf(list), reason: 'keyCompromise' });
+    const asked = await postTo(staff, `${t.url}/backoffice/certificates/${cert.record.serial}/revoke`, { csrf: csrfOf(list), reason: 'keyCompromise' });
+    expect(asked.doc.querySelector('input[name=confirm]')).not.toBeNull();
+    expect((await certs().get(cert.record.serial))?.revokedAt).toBeUndefined();
+    const done = await postTo(staff, `${t.url}/backoffice/certificates/${cert.record.serial}/revoke`, { csrf: csrfOf(list), reason: 'keyCompromise', confirm: '1' });
     expect(done.status).toBe(200);
     expect(await certs().get(cert.record.serial)).toMatchObject({ reason: 'keyCompromise' });
 
