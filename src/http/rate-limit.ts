@@ -74,35 +74,36 @@ export const GIVE_BACK_MS = 1000;
 // lock the account out for 30 days). Returns per key {count with the take, ms before the window ends
 // when over the limit, else 0}.
 const COUNT_LUA = `
-local out, over = {}, false
-for i = 1, #KEYS do
+local function count(i)
   local take, give = tonumber(ARGV[i * 4 - 3]), tonumber(ARGV[i * 4 - 2])
   local n = redis.call('INCRBY', KEYS[i], take - give)
   local fresh = n == take - give
-  local ms = 0
   if take == 0 and n <= 0 then
     redis.call('DEL', KEYS[i])
-    n = 0
-  else
-    if n < take then
-      redis.call('SET', KEYS[i], take, 'KEEPTTL')
-      n = take
-    end
-    if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
-    if take == 1 and n > tonumber(ARGV[i * 4]) then
-      ms = redis.call('PTTL', KEYS[i])
-      over = true
-    end
+    return 0, 0, false
   end
-  out[i * 2 - 1] = n
-  out[i * 2] = ms
+  if n < take then
+    redis.call('SET', KEYS[i], take, 'KEEPTTL')
+    n = take
+  end
+  if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
+  if take == 1 and n > tonumber(ARGV[i * 4]) then return n, redis.call('PTTL', KEYS[i]), true end
+  return n, 0, false
 end
-if over then
+local function undo()
   for i = 1, #KEYS do
     if tonumber(ARGV[i * 4 - 3]) == 1 then redis.call('DECRBY', KEYS[i], 1) end
   end
 end
-return out`;
+-- The reply is built as a literal (the embedded store's Lua loses table appends).
+local n1, ms1, over1 = count(1)
+if #KEYS == 1 then
+  if over1 then undo() end
+  return {n1, ms1}
+end
+local n2, ms2, over2 = count(2)
+if over1 or over2 then undo() end
+return {n1, ms1, n2, ms2}`;
 
 const countReply = (raw: unknown) => replies.tuple(raw, 2).map(replies.number);
 const COUNT = [
