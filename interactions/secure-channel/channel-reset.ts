@@ -65,8 +65,9 @@ export function channelResetRoutes(router: Router, s: Services, form: Koa.Middle
       return showReset(ctx, s, { error: key, errorParams: params }, 400);
     }
     const { fiscal_code, member_code } = parsed.data;
-    // Every try counts toward the abuse limits, and takes the same time, matched or not.
-    await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal_code), slow: true });
+    // Every try counts toward the abuse limits (the short windows only: see forgot-password.ts), and
+    // takes the same time, matched or not.
+    await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal_code) });
     await atFloor(s.config.publicPageFloorMs, s.log, async () => {
       const found = await memberByCodes(s, fiscal_code, member_code);
       let reason = found.reason;

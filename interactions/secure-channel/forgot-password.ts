@@ -92,8 +92,10 @@ export function forgotPasswordRoutes(router: Router, s: Services, form: Koa.Midd
       }
       const fiscal = parsed.data.fiscal_code.replace(/\s+/g, '').toUpperCase();
       const member = parsed.data.member_code.trim().toUpperCase();
-      // Every try counts (a match must not show, not even in when the limit comes).
-      await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal), slow: true });
+      // Every try counts (a match must not show, not even in when the limit comes), toward the
+      // short windows only: counted matched or not, it must not fill the citizen's 30-day login count
+      // (anyone who knows a fiscal code could lock its owner out for a month).
+      await takeAttempt(ctx, s.limits, { ip: ctx.ip, account: citizenId(fiscal) });
       // The same time whether it matched or not; sending the code may go on after the answer.
       await atFloor(s.config.publicPageFloorMs, s.log, async () => {
         const found = await memberByCodes(s, fiscal, member);
