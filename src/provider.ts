@@ -151,6 +151,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
     },
     pkce: tokens.pkce,
     rotateRefreshToken: tokens.rotateRefreshToken,
+    revokeGrantPolicy: tokens.revokeGrantPolicy,
     interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       Interaction: config.ttl.interactionSeconds,

@@ -35,5 +35,11 @@ export function tokenPolicy(config: Pick<Config, 'introspectionClients'>) {
     // one again revokes the whole grant (oidc-provider's reuse detection), for public and
     // confidential clients alike.
     rotateRefreshToken: () => true,
-  } satisfies { introspection: Features['introspection']; revocation: Features['revocation']; pkce: Configuration['pkce']; rotateRefreshToken: Configuration['rotateRefreshToken'] };
+    // Every revocation ends the whole grant: its tokens and the grant itself (oidc-provider's default
+    // keeps the grant when an access token is revoked, ending only its tokens). oidc-provider looks
+    // the grant up at every use of a token, so ending the grant ends every token issued under it,
+    // and the store keeps no index of a grant's tokens (src/store/oidc-adapter.ts). A client that is
+    // not first-party asks for consent again after a revocation.
+    revokeGrantPolicy: () => true,
+  } satisfies { introspection: Features['introspection']; revocation: Features['revocation']; pkce: Configuration['pkce']; rotateRefreshToken: Configuration['rotateRefreshToken']; revokeGrantPolicy: Configuration['revokeGrantPolicy'] };
 }

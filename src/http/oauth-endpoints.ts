@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type Koa from 'koa';
 import getRawBody from 'raw-body';
 import { isStoreUnavailable } from '../store/redis.ts';
-import { addressKey, TooManyAttempts, type AbuseLimits } from './rate-limit.ts';
+import { TooManyAttempts, type AbuseLimits } from './rate-limit.ts';
 
 // oidc-provider's default paths (our configuration keeps them).
 const CLIENT_AUTH_PATHS = new Set(['/token', '/token/introspection', '/token/revocation']);
@@ -93,10 +93,9 @@ export function limitClientAuth(limits: AbuseLimits): Koa.Middleware {
     } catch {
       return oauthError(ctx, 400, 'invalid_request', 'the request body could not be read');
     }
-    const clientId = clientIdOf(ctx.get('authorization') || undefined, body);
-    let attempt;
+    let check;
     try {
-      attempt = await limits.attempt({ ip: ctx.ip, account: clientId === undefined ? undefined : `client:${clientId}@${addressKey(ctx.ip)}` });
+      check = await limits.checkFailures(ctx.ip, clientIdOf(ctx.get('authorization') || undefined, body));
     } catch (err) {
       if (!(err instanceof TooManyAttempts)) throw err;
       return oauthError(ctx, 429, 'too_many_requests', 'too many failed client authentications; retry later', err.retryAfterSeconds);
@@ -104,7 +103,7 @@ export function limitClientAuth(limits: AbuseLimits): Koa.Middleware {
     try {
       await next();
     } finally {
-      if (ctx.status !== 401) await attempt.release().catch(() => undefined);
+      if (ctx.status === 401) await check.fail().catch(() => undefined);
     }
   };
 }

@@ -5,11 +5,16 @@
 // concurrent requests cannot race past a limit; an attempt that turns out right gives its points
 // back. What stays counted are failures; a refused attempt counts nowhere:
 //   ip       failures per client address (IPv6: per /64)             RATE_LIMIT_IP_*
-//   account  failures per account name, known or not (or per client  RATE_LIMIT_ACCOUNT_*
-//            and address on the OAuth endpoints)
+//   account  failures per account name, known or not                 RATE_LIMIT_ACCOUNT_*
+//   client   failures per client and address on the OAuth endpoints  RATE_LIMIT_ACCOUNT_*
 //   slow     failures per account over a long window (NIST SP 800-63B RATE_LIMIT_SLOW_*
 //            "at most 100"), which successes in between do not reset
 // Over a limit the request is refused with 429 and Retry-After, before any work is done.
+//
+// Client authentication (checkFailures) is counted the other way round: its secrets are long and
+// random, so a few guesses racing past a limit give nothing away, while every token request would
+// pay for a take and a give-back. One MGET reads the address's and the client's counts (they share
+// the address's hash tag) and refuses at the limit; a failure is counted after the answer.
 //
 // Cost: one script call per key group (the address; the account's two counters, which share a hash
 // tag), one INCRBY each, PTTL only when refusing. Points given back wait in this process (half
@@ -135,7 +140,7 @@ export class AbuseLimits {
   /** The counters of an attempt, in groups that one script call updates (one hash tag each). */
   private groups(k: AttemptKeys): Counter[][] {
     const r = this.r;
-    const out: Counter[][] = [[{ key: `rl:ip:${addressKey(k.ip)}`, name: 'ip', window: r.ipWindowSeconds, limit: r.ipFailures }]];
+    const out: Counter[][] = [[this.ipCounter(k.ip)]];
     if (k.account) {
       const tag = `{${nameKey(k.account)}}`;
       const group: Counter[] = [{ key: `rl:acct:${tag}`, name: 'account', window: r.accountWindowSeconds, limit: r.accountFailures }];
@@ -143,6 +148,37 @@ export class AbuseLimits {
       out.push(group);
     }
     return out;
+  }
+
+  private ipCounter(ip: string): Counter {
+    return { key: `rl:ip:{${nameKey(addressKey(ip))}}`, name: 'ip', window: this.r.ipWindowSeconds, limit: this.r.ipFailures };
+  }
+
+  /** The address's counter and, for a named client, the client's at that address (one hash tag). */
+  private clientGroup(ip: string, clientId: string | undefined): Counter[] {
+    const address = this.ipCounter(ip);
+    if (clientId === undefined) return [address];
+    const key = `rl:client:{${nameKey(addressKey(ip))}}${nameKey(clientId)}`;
+    return [address, { key, name: 'client', window: this.r.accountWindowSeconds, limit: this.r.accountFailures }];
+  }
+
+  /**
+   * Client authentication: refuses (TooManyAttempts) when the address or the client at that address
+   * has reached its limit of failures, else returns `fail`, which counts one failure (call it after a
+   * wrong secret). One MGET; the script only on a failure, PTTL only on a refusal.
+   */
+  async checkFailures(ip: string, clientId: string | undefined): Promise<{ fail(): Promise<void> }> {
+    const group = this.clientGroup(ip, clientId);
+    const counts = await this.redis.mget(...group.map((c) => c.key));
+    // Points this process has yet to give back are attempts that turned out right.
+    const over = group.filter((c, i) => Number(counts[i] ?? 0) - (this.pending.get(c.key)?.points ?? 0) >= c.limit);
+    if (over.length) {
+      const ms = await Promise.all(over.map((c) => this.redis.pttl(c.key)));
+      const longest = over.map((c, i) => ({ name: c.name, ms: ms[i]! })).reduce((a, b) => (b.ms > a.ms ? b : a));
+      for (const l of this.listeners) l(longest.name);
+      throw new TooManyAttempts(Math.max(1, Math.ceil(longest.ms / 1000)), longest.name);
+    }
+    return { fail: async () => { await this.count(group, 1); } };
   }
 
   /** One script call: take (1) or not (0) a point from each counter, with the points waiting to go back. */
@@ -182,7 +218,7 @@ export class AbuseLimits {
     const byTag = new Map<string, Counter[]>();
     for (const key of keys) {
       const c = { key, name: '', window: 1, limit: 0 };
-      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key;
+      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key; // rl:slow: is as long
       byTag.set(account, [...(byTag.get(account) ?? []), c]);
     }
     this.flushing = Promise.all([...byTag.values()].map((group) => this.count(group, 0))).then(() => undefined);

@@ -11,7 +11,7 @@ const CORE_KEYS: KeyDoc[] = [
   { key: 'sub:SUB', type: 'string', ttl: 'none', what: 'subject → account id' },
   { key: 'company:{CODE}', type: 'hash', ttl: 'none', what: 'a company: name, telematic accounts' },
   { key: 'oidc:MODEL:{ID}', type: 'string', ttl: 'the model\'s expiry', what: 'oidc-provider model: JSON (+ consumed)' },
-  { key: 'oidc:grant:{GRANT}', type: 'zset', ttl: 'longest member', what: 'keys issued under a grant, by expiry' },
+  { key: 'oidc:grant:{GRANT}', type: 'zset', ttl: 'longest member', what: 'earlier versions only: keys issued under a grant (cleared on revocation)' },
   { key: 'oidc:uid:{UID}', type: 'string', ttl: 'the session\'s', what: 'a session, by its uid (its id\'s key: "@" + the uid)' },
   { key: 'oidc:usercode:{CODE}', type: 'string', ttl: 'the device code\'s', what: 'user code → device code id' },
   { key: 'flow:{UID}', type: 'string', ttl: 'the interaction\'s', what: 'our login-step state of an interaction (read with oidc:Interaction:{UID})' },
@@ -33,8 +33,9 @@ const CORE_KEYS: KeyDoc[] = [
   { key: 'company:{CODE}:operators', type: 'set', ttl: 'none', what: 'a company\'s operator codes' },
   { key: 'acct:{ID}:enabled', type: 'hash', ttl: 'none', what: 'an operator\'s accounts and functions' },
   // The abuse limits' counters (src/http/rate-limit.ts): an account's two share its hash tag.
-  { key: 'rl:ip:ADDRESS', type: 'string', ttl: 'RATE_LIMIT_IP_WINDOW', what: 'failed secret checks from one address' },
-  { key: 'rl:acct:{NAME}', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account (or client@address)' },
+  { key: 'rl:ip:{ADDRESS}', type: 'string', ttl: 'RATE_LIMIT_IP_WINDOW', what: 'failed secret checks from one address' },
+  { key: 'rl:client:{ADDRESS}CLIENT', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… of one client\'s authentication from one address' },
+  { key: 'rl:acct:{NAME}', type: 'string', ttl: 'RATE_LIMIT_ACCOUNT_WINDOW', what: '… for one account' },
   { key: 'rl:slow:{NAME}', type: 'string', ttl: 'RATE_LIMIT_SLOW_DAYS', what: '… for one account, over the long window' },
   { key: 'callback:STEP:{STATE}', type: 'string', ttl: 'the interaction\'s', what: 'state sent to an upstream provider → the interaction it comes back to' },
 ];

@@ -4,10 +4,11 @@
 //   model and the id, so a payload's `kind` and `jti` are not stored again (such a value starts with
 //   "~"). Consumption appends "\n<time>" (a script, so that a key that has just expired is not
 //   brought back); the first time appended is the one read.
-// - Grant-bound tokens are indexed in a sorted set per grant (`oidc:grant:{GRANT}`, the grant's hash
-//   tag), scored by expiry, pruned of expired members when an access token is written, and
-//   kept as long as its longest-lived member, so that revokeByGrantId reaches them all. The token's
-//   own SET goes in the same round trip (it lives in its own slot: its key is all find is given).
+// - Tokens are not indexed by grant. A revocation always ends the grant (revokeGrantPolicy in
+//   src/token-policy.ts), and oidc-provider looks the grant up at every use of a token (the token
+//   endpoint, userinfo, introspection): a token whose grant is gone is refused everywhere, and stays
+//   stored, unusable, until its own expiry. revokeByGrantId only clears the per-grant index that
+//   earlier versions kept (`oidc:grant:{GRANT}`), for tokens they issued.
 // - An interaction is read together with the login engine's flow state (`flow:{UID}`, same hash
 //   tag) in one MGET; the state is handed to loadFlow (src/flow/state.ts) through takeFlowRead.
 // - A session is kept under its uid (`oidc:uid:{UID}`: the JSON, with its id), where every code and
@@ -23,10 +24,6 @@ import type { Redis } from 'ioredis';
 import { keys } from './keys.ts';
 import type { ScriptedRedis } from './scripts.ts';
 
-const GRANTABLE = new Set([
-  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
-  'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
-]);
 // Client metadata is read several times per login and changes only by import: kept in memory for a
 // few seconds (an import reaches other processes within CLIENT_CACHE_MS).
 export const CLIENT_CACHE_MS = 5000;
@@ -84,15 +81,11 @@ export function redisAdapterFactory(redis: Redis) {
 }
 
 class RedisAdapter implements Adapter {
-  private readonly grantable: boolean;
-
   constructor(
     private readonly name: string,
     private readonly redis: Redis,
     private readonly cache?: Map<string, { payload: AdapterPayload; until: number }>,
-  ) {
-    this.grantable = GRANTABLE.has(name);
-  }
+  ) {}
 
   private key(id: string) {
     return keys.oidc(this.name, id);
@@ -129,26 +122,7 @@ class RedisAdapter implements Adapter {
       return;
     }
     const json = this.encode(id, payload);
-    // Sent together without waiting for each other (one round trip), as separate commands: the token
-    // and its grant's index live in different slots, and Redis Cluster refuses cross-slot pipelines.
-    // (An ioredis pipeline of the index's own commands costs the process more CPU than these few
-    // separate ones: measured, 13-17 µs a command against 10-11.)
     const writes: Promise<unknown>[] = [expiresIn ? this.redis.set(key, json, 'EX', expiresIn) : this.redis.set(key, json)];
-    if (this.grantable && payload.grantId) {
-      const grantKey = keys.grant(payload.grantId);
-      const now = Date.now();
-      writes.push(this.redis.zadd(grantKey, expiresIn ? now + expiresIn * 1000 : '+inf', `${this.name}:${id}`));
-      // Expired members are pruned when an access token is written: one is issued with every code
-      // exchange and refresh grant, so the index stays bounded.
-      if (this.name === 'AccessToken') writes.push(this.redis.zremrangebyscore(grantKey, '-inf', now));
-      if (expiresIn) {
-        // As long as its longest-lived member: a later expiry extends it; a new index gets one.
-        const expiresAt = now + expiresIn * 1000;
-        writes.push(this.redis.pexpireat(grantKey, expiresAt, 'GT'), this.redis.pexpireat(grantKey, expiresAt, 'NX'));
-      } else {
-        writes.push(this.redis.persist(grantKey));
-      }
-    }
     if (payload.userCode) writes.push(expiresIn ? this.redis.set(keys.userCode(payload.userCode), id, 'EX', expiresIn) : this.redis.set(keys.userCode(payload.userCode), id));
     if (payload.uid) writes.push(expiresIn ? this.redis.set(keys.sessionUid(payload.uid), id, 'EX', expiresIn) : this.redis.set(keys.sessionUid(payload.uid), id));
     await Promise.all(writes);
@@ -242,8 +216,11 @@ class RedisAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    // The grant itself is destroyed beside this call (revokeGrantPolicy), which ends its tokens. What
+    // is left is the index of earlier versions: their tokens are deleted as they were.
     const grantKey = keys.grant(grantId);
     const members = await this.redis.zrange(grantKey, 0, -1);
+    if (!members.length) return;
     // One DEL per token: each lives in its own slot.
     await Promise.all([
       ...members.map((member) => {

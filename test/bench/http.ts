@@ -104,7 +104,8 @@ export function median(values: number[]): number {
  * (CPU ns of the server's threads, Redis commands) whose differences are summed per request label.
  */
 export interface Probe {
-  read(): Promise<Record<string, number>>;
+  /** Called before (`edge` 'start') and after ('end') each request. */
+  read(label?: string, edge?: 'start' | 'end'): Promise<Record<string, number>>;
   sums: Map<string, { n: number; totals: Record<string, number> }>;
 }
 let probe: Probe | undefined;
@@ -112,12 +113,12 @@ export function setProbe(p: Probe | undefined): void { probe = p; }
 
 /** Runs `fn` (one request of a flow) under a label: latency into stats, counters into the probe. */
 export async function measured<T>(stats: Stats | undefined, label: string, fn: () => Promise<T>): Promise<T> {
-  const before = probe ? await probe.read() : undefined;
+  const before = probe ? await probe.read(label, 'start') : undefined;
   const t0 = performance.now();
   const out = await fn();
   stats?.add(label, performance.now() - t0);
   if (probe && before) {
-    const after = await probe.read();
+    const after = await probe.read(label, 'end');
     let acc = probe.sums.get(label);
     if (!acc) probe.sums.set(label, (acc = { n: 0, totals: {} }));
     acc.n += 1;

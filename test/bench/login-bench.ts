@@ -16,6 +16,7 @@
 //   flows   ours only: logins of a client that is not first-party (consent page, offline_access) and
 //           loa:2 logins with the code read from the outbox: CPU and Redis commands per login.
 //   steps   one user, one request at a time: each server's CPU and Redis commands per request.
+//   trace   one login and one refresh grant per server, every Redis command they send (MONITOR), by request.
 //   memory  each server's RSS and its high-water mark once it has served --memory-logins logins.
 // Exit status: 0 whether or not targets are met, 1 when a login or a grant fails or the bench
 // cannot run.
@@ -127,7 +128,7 @@ const BYTES_LOGINS = Math.min(LOGINS, 100);
 const CITIZENS = intOpt('citizens', 1);
 const PHASES = new Set(String(opt.phases).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PHASES) {
-  if (!['rounds', 'flows', 'steps', 'floor', 'memory', 'passkey', 'loa3', 'limiter', 'payment'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
+  if (!['rounds', 'flows', 'steps', 'trace', 'floor', 'memory', 'passkey', 'loa3', 'limiter', 'payment'].includes(p)) { console.error(`bench: unknown phase ${p}`); process.exit(2); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,6 +478,8 @@ async function main(): Promise<number> {
     }
   }
 
+  if (PHASES.has('trace') && !interrupted) report.push('', ...(await traceCommands(targets, users)));
+
   // The cheapest request, for scale: what any request costs each server -----------------------
   if (PHASES.has('floor') && !interrupted) {
     report.push('', `REQUEST FLOOR (GET /jwks, ${FLOOR_REQUESTS} per server, ${C} virtual users: the middleware and framework share of any request)`);
@@ -586,6 +589,49 @@ async function main(): Promise<number> {
   }
   writeFileSync(path.join(varDir, 'last-report.txt'), `${report.join('\n')}\n`);
   return 0;
+}
+
+/** Every Redis command of one login and one refresh grant per server, by request (MONITOR). */
+async function traceCommands(targets: Target[], users: BenchUser[]): Promise<string[]> {
+  const out = ['COMMANDS (one login and one refresh grant per server; ids shortened to …)'];
+  const mon = await admin.monitor();
+  let lines: string[] = [];
+  mon.on('monitor', (_time: string, args: string[]) => {
+    const name = String(args[0]).toLowerCase();
+    if (['info', 'echo', 'monitor', 'ping'].includes(name)) return;
+    lines.push(args.map((a) => String(a).replace(/[A-Za-z0-9_-]{20,}/g, '…').slice(0, 60)).join(' '));
+  });
+  // MONITOR shows commands in the order Redis runs them: an ECHO from the same client marks where
+  // a request's commands end (the server has answered it by then).
+  const flush = async (label: string) => {
+    await admin.echo(label);
+    await new Promise((r) => setTimeout(r, 20));
+    const got = lines;
+    lines = [];
+    return got;
+  };
+  try {
+    for (const t of targets) {
+      out.push(`  ${t.server.name}:`);
+      setProbe({
+        sums: new Map(),
+        async read(label, edge) {
+          const got = await flush(label ?? '');
+          if (edge === 'end') out.push(`    ${label} (${got.length})`, ...got.map((l) => `      ${l}`));
+          return {};
+        },
+      });
+      try {
+        const { tokens } = await loginLoad(t, users, 1, { concurrency: 1 });
+        if (tokens[0]) await refresh(t.rp, tokens[0], new Stats());
+      } finally {
+        setProbe(undefined);
+      }
+    }
+  } finally {
+    mon.disconnect();
+  }
+  return out;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -23,7 +23,7 @@ describe('abuse counters', () => {
     // A given-back point counts until it is written: at most the one of the last success here.
     expect(Number(await store.redis.get('rl:acct:{C.OK}'))).toBeLessThanOrEqual(1);
     await limits.close();
-    expect(await store.redis.exists('rl:ip:10.9.0.1', 'rl:acct:{C.OK}', 'rl:slow:{C.OK}')).toBe(0);
+    expect(await store.redis.exists('rl:ip:{10.9.0.1}', 'rl:acct:{C.OK}', 'rl:slow:{C.OK}')).toBe(0);
   });
 
   it('refuses at the same count, successes in between or not, and says how long to wait', async () => {
@@ -52,10 +52,10 @@ describe('abuse counters', () => {
   it('does not carry points given back into a window that ended (nor below the attempt itself)', async () => {
     const limits = new AbuseLimits(store.redis, config);
     await (await limits.attempt({ ip: '10.9.0.4' })).release();
-    await store.redis.del('rl:ip:10.9.0.4'); // the window ended (or an unlock) before the point went back
+    await store.redis.del('rl:ip:{10.9.0.4}'); // the window ended (or an unlock) before the point went back
     await limits.attempt({ ip: '10.9.0.4' });
-    expect(await store.redis.get('rl:ip:10.9.0.4')).toBe('1');
-    expect(await store.redis.ttl('rl:ip:10.9.0.4')).toBeGreaterThan(50);
+    expect(await store.redis.get('rl:ip:{10.9.0.4}')).toBe('1');
+    expect(await store.redis.ttl('rl:ip:{10.9.0.4}')).toBeGreaterThan(50);
     await limits.close();
   });
 
@@ -68,6 +68,35 @@ describe('abuse counters', () => {
     expect(await store.redis.get('rl:slow:{C.BURST}')).toBe('3');
     // Nor on the address, which took its point in another script call and gives it back.
     await limits.close();
-    expect(await store.redis.get('rl:ip:10.9.2.0')).toBeNull();
+    expect(await store.redis.get('rl:ip:{10.9.2.0}')).toBeNull();
+  });
+});
+
+describe('client authentication counters', () => {
+  it('write nothing for a right secret, count each failure after it, and refuse at the limit', async () => {
+    const limits = new AbuseLimits(store.redis, config);
+    for (let i = 0; i < 5; i += 1) await limits.checkFailures('10.9.3.1', 'rp');
+    expect(await store.redis.exists('rl:ip:{10.9.3.1}', 'rl:client:{10.9.3.1}rp')).toBe(0);
+    for (let i = 0; i < 3; i += 1) await (await limits.checkFailures('10.9.3.1', 'rp')).fail();
+    expect(await store.redis.get('rl:client:{10.9.3.1}rp')).toBe('3');
+    expect(await refusal(limits.checkFailures('10.9.3.1', 'rp'))).toBe('client');
+    // Another client from that address is still answered, until the address's own limit.
+    await (await limits.checkFailures('10.9.3.1', 'other')).fail();
+    await (await limits.checkFailures('10.9.3.1', 'other')).fail();
+    expect(await refusal(limits.checkFailures('10.9.3.1', 'third'))).toBe('ip');
+    // Refusals counted nowhere.
+    expect(await store.redis.get('rl:ip:{10.9.3.1}')).toBe('5');
+    await limits.close();
+  });
+
+  it('never count past the limit, however many failures race', async () => {
+    const limits = new AbuseLimits(store.redis, config);
+    const checks = await Promise.all(Array.from({ length: 8 }, () => limits.checkFailures('10.9.3.2', 'rp')));
+    await Promise.all(checks.map((c) => c.fail()));
+    expect(await store.redis.get('rl:client:{10.9.3.2}rp')).toBe('3');
+    // (A failure that would pass the client's limit is not counted for the address either.)
+    expect(Number(await store.redis.get('rl:ip:{10.9.3.2}'))).toBeGreaterThanOrEqual(3);
+    expect(Number(await store.redis.get('rl:ip:{10.9.3.2}'))).toBeLessThanOrEqual(5);
+    await limits.close();
   });
 });

@@ -71,6 +71,38 @@ describe('refresh tokens of a confidential client', () => {
   });
 });
 
+describe('revocation', () => {
+  const revoke = (token: string) => fetch(`${t.url}/token/revocation`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: 'rp', client_secret: 'rp-secret-0123456789', token }).toString(),
+  });
+  const userinfo = (token: string) => fetch(`${t.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('of an access token ends its whole grant: the refresh token and every other access token of it', async () => {
+    const fresh = await login(new Browser(t.issuer), rp, MARIO);
+    const next = (await (await refresh(fresh.refresh_token!)).json()) as { access_token: string; refresh_token: string };
+    expect((await userinfo(next.access_token)).status).toBe(200);
+    expect((await revoke(fresh.access_token)).status).toBe(200);
+    expect(await introspect('rp', 'rp-secret-0123456789', fresh.access_token)).toEqual({ active: false });
+    expect(await introspect('rp', 'rp-secret-0123456789', next.access_token)).toEqual({ active: false });
+    expect(await introspect('rp', 'rp-secret-0123456789', next.refresh_token)).toEqual({ active: false });
+    expect((await userinfo(next.access_token)).status).toBe(401);
+    const refused = await refresh(next.refresh_token);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('of a refresh token ends its access tokens too, and leaves other logins alone', async () => {
+    const other = await login(new Browser(t.issuer), rp, MARIO);
+    const fresh = await login(new Browser(t.issuer), rp, MARIO);
+    expect((await revoke(fresh.refresh_token!)).status).toBe(200);
+    expect((await userinfo(fresh.access_token)).status).toBe(401);
+    expect((await refresh(fresh.refresh_token!)).status).toBe(400);
+    expect((await userinfo(other.access_token)).status).toBe(200);
+    expect((await refresh(other.refresh_token!)).status).toBe(200);
+  });
+});
+
 describe('PKCE', () => {
   const plainAuthorize = async (clientId: string) => {
     const browser = new Browser(t.issuer);
