@@ -92,7 +92,7 @@ if (opt.help) {
                      default where that script exists), as production runs it; tsx: node --import tsx src/main.ts
   --entry FILE.js    run our server from this compiled entry with plain node
                      (when ours runs compiled, the bare provider is compiled too, into var/bench/bare-dist)
-  --cpu-prof         V8 profile of our server's main thread, summarised at the end
+  --cpu-prof         V8 profiles of both servers' main threads, summarised at the end
   --production       our server in production mode (IDP_PRODUCTION=1, a random DATA_KEY)
   --id-token-alg     the bench clients' id_token_signed_response_alg, on both servers (e.g. ES256)
   --redis-socket     both servers reach Redis over a Unix socket (REDIS_URL=unix:...), as with a co-located Redis
@@ -327,14 +327,15 @@ async function main(): Promise<number> {
   const [ours, bare] = await Promise.all([
     startServer({
       name: 'ours', root: ROOT, entry, prefix: 'bench:', env: ourEnv,
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...(opt['node-arg'] ?? []), ...loader],
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ours')] : []), ...(opt['node-arg'] ?? []), ...loader],
       args: ['--import', path.relative(ROOT, data.file)],
     }),
     against ? startServer({
       name: 'other', root: against, entry, prefix: 'other:', env: { ...ourEnv, REDIS_PREFIX: 'other:', OUTBOX_FILE: `${outboxFile}.other` },
-      nodeArgs: [...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'other')] : []), ...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
     }) : withBare ? startServer({
-      name: 'bare', root: ROOT, entry: bareEntry, prefix: 'bare:', nodeArgs: runtime === 'tsx' ? ['--import', 'tsx'] : [],
+      name: 'bare', root: ROOT, entry: bareEntry, prefix: 'bare:',
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'bare')] : []), ...(runtime === 'tsx' ? ['--import', 'tsx'] : [])],
       env: {
         NODE_ENV: 'development', REDIS_URL: serverRedis, REDIS_PREFIX: 'bare:', BENCH_DATA: data.file,
         ARGON2: `${memoryKiB},${timeCost},${parallelism}`, ID_TOKEN_ALG: opt['id-token-alg'],
@@ -584,8 +585,11 @@ async function main(): Promise<number> {
     if (tail.length) console.log(`\n${t.server.name} server output (last ${tail.length} lines):\n${tail.map((l) => `  ${l}`).join('\n')}`);
   }
   if (profDir) {
-    await stopServer(ours.child); // the profile is written when the server exits
-    console.log(`\n${summariseProfile(profDir, ROOT).join('\n')}`);
+    // A profile is written when its server exits.
+    for (const t of targets) {
+      await stopServer(t.server.child);
+      console.log(`\n${t.server.name}: ${summariseProfile(path.join(profDir, t.server.name), ROOT).join('\n')}`);
+    }
   }
   writeFileSync(path.join(varDir, 'last-report.txt'), `${report.join('\n')}\n`);
   return 0;
