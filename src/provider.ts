@@ -12,6 +12,7 @@ import type { ServerKeys } from './server-keys.ts';
 import { treasuryClaims } from './companies/companies.ts';
 import { TOKEN_POLICY_METADATA, tokenPolicy, validateTokenPolicyMetadata } from './token-policy.ts';
 import { markStoreError } from './http/oauth-endpoints.ts';
+import { clientMetadata } from './client-metadata.ts';
 
 export const CLAIMS: Record<string, string[]> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -120,7 +121,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
         const grant = await oidc.provider.Grant.find(grantId);
         if (grant) return grant;
       }
-      if (oidc.client!.metadata().first_party !== true) return undefined;
+      if (clientMetadata(oidc.client!).first_party !== true) return undefined;
       const grant = new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
       grant.addOIDCScope([...(oidc.client!.scope?.split(' ') ?? []), ...Object.keys(configuration.claims ?? CLAIMS), 'offline_access'].join(' '));
       if (oidc.params?.claims) {
@@ -132,7 +133,7 @@ export function createProvider(s: Services, serverKeys: ServerKeys, prompts: Pro
     },
     async issueRefreshToken(_ctx, client, code) {
       if (!client.grantTypeAllowed('refresh_token')) return false;
-      return code.scopes.has('offline_access') || client.metadata().first_party === true;
+      return code.scopes.has('offline_access') || clientMetadata(client).first_party === true;
     },
     features: {
       devInteractions: { enabled: false },

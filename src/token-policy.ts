@@ -4,6 +4,7 @@
 // and PKCE required of every client unless its metadata says `"pkce_required": false` (a legacy RP).
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from './config.ts';
+import { clientMetadata } from './client-metadata.ts';
 
 type Features = NonNullable<Configuration['features']>;
 interface HasClientId { clientId: string }
@@ -29,7 +30,7 @@ export function tokenPolicy(config: Pick<Config, 'introspectionClients'>) {
       allowedPolicy: (async (_ctx: KoaContextWithOIDC, client: HasClientId, token: HasClientId) => token.clientId === client.clientId) as never,
     },
     pkce: {
-      required: (_ctx: KoaContextWithOIDC, client: { metadata(): unknown }) => (client.metadata() as { pkce_required?: boolean }).pkce_required !== false,
+      required: (_ctx: KoaContextWithOIDC, client: { metadata(): unknown }) => clientMetadata(client).pkce_required !== false,
     },
     // Every refresh grant gets a new refresh token and consumes the old one; presenting a consumed
     // one again revokes the whole grant (oidc-provider's reuse detection), for public and
