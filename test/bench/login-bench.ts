@@ -550,7 +550,7 @@ async function main(): Promise<number> {
       ['Redis commands per refresh grant', fig(o, (r) => r.refreshCmds), fig(b, (r) => r.refreshCmds), 1, ` (target ≤ ${TARGETS.refreshCommands})`],
     );
   }
-  rows.push(['long-lived Redis bytes per session', bytes.get(o!)?.perSession ?? NaN, b ? bytes.get(b)?.perSession ?? NaN : NaN, 0, ` (target ≤ ${TARGETS.bytesPerSession})`]);
+  if (bytes.size) rows.push(['long-lived Redis bytes per session', bytes.get(o!)?.perSession ?? NaN, b ? bytes.get(b)?.perSession ?? NaN : NaN, 0, ` (target ≤ ${TARGETS.bytesPerSession})`]);
   if (memory.size) rows.push([`RSS after ${MEMORY_LOGINS}+ logins / high-water mark (MiB)`, memory.get(o!)?.rss ?? NaN, b ? memory.get(b)?.rss ?? NaN : NaN, 0, '']);
   report.push('', `SUMMARY (medians of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}; ${cores} cores)`, '', `| figure | ours | ${b?.server.name === 'other' ? `other (${against})` : 'bare provider'} | ours ÷ ${b?.server.name ?? 'bare'} |`, '| --- | --- | --- | --- |');
   for (const [label, x, y, d, target] of rows) {
@@ -572,7 +572,7 @@ async function main(): Promise<number> {
       report.push(`  refresh CPU ≤ ${TARGETS.refreshCpuRatio.toFixed(2)}x bare                    ${mark(printed(rr, 2) <= TARGETS.refreshCpuRatio)} (${fmt(rr, 2)}x)`);
     }
   }
-  report.push(`  long-lived bytes per session ≤ ${TARGETS.bytesPerSession}       ${mark(perSession <= TARGETS.bytesPerSession)} (${fmt(perSession, 0)})`);
+  if (Number.isFinite(perSession)) report.push(`  long-lived bytes per session ≤ ${TARGETS.bytesPerSession}       ${mark(perSession <= TARGETS.bytesPerSession)} (${fmt(perSession, 0)})`);
   const busiest = foreignLoad.sort((x, y) => y.cores - x.cores)[0];
   if (busiest && busiest.cores > 0.25) {
     report.push('', `  NOTE: other processes on this machine used up to ${fmt(busiest.cores, 2)} cores (during ${busiest.phase}):`,
