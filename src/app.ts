@@ -51,7 +51,6 @@ import { closeGracefully } from './http/shutdown.ts';
 import Koa from 'koa';
 import { Metrics, metricsRoute } from './metrics.ts';
 import { requestContext } from './http/request-context.ts';
-import { pageContext } from './http/page-context.ts';
 import { Assets } from './http/assets.ts';
 import { languagePreference } from './http/language.ts';
 import { languageRoutes } from './flow/language-switch.ts';
@@ -185,7 +184,6 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
 
   provider.use(metrics.httpMiddleware());
   provider.use(requestContext(log, config.trustProxy));
-  provider.use(pageContext());
   provider.use(languagePreference());
   provider.use(securityHeaders(config.hstsMaxAge));
   provider.use(oauthUnavailable());

@@ -1,12 +1,16 @@
 // What the pages rendered during one request may know about it without every renderer passing it
 // along: the request itself (its path and posted form), the field a form error is about, and the
-// login flow's state as the engine left it. One AsyncLocalStorage, entered by the first middleware.
+// login flow's state as the engine left it, and the request's id (src/http/request-context.ts). One
+// AsyncLocalStorage for all of it (each more one costs every promise of every request), entered by
+// requestContext.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Koa from 'koa';
 import type { FlowState } from '../flow/step.ts';
 
 export interface RequestContext {
   ctx: Koa.Context;
+  /** The request's id (logs, audit events, X-Request-Id). */
+  id: string;
   /** The name of the form field the page's error is about (aria-invalid, aria-describedby). */
   errorField?: string;
   /** The login flow's state of this request (the live object the engine works on). */
@@ -15,8 +19,9 @@ export interface RequestContext {
 
 const store = new AsyncLocalStorage<RequestContext>();
 
-export function pageContext(): Koa.Middleware {
-  return (ctx, next) => store.run({ ctx }, next);
+/** Runs `fn` (the rest of the request) with this request's context. */
+export function runRequest<T>(context: RequestContext, fn: () => T): T {
+  return store.run(context, fn);
 }
 
 export function currentRequest(): RequestContext | undefined {

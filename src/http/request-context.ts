@@ -2,17 +2,15 @@
 // returned in X-Request-Id. An X-Request-Id from a trusted proxy (TRUST_PROXY) is kept when it is
 // well-formed; otherwise the IdP makes one. Each request ends with one access-log line (no query
 // string, no body, no header: nothing secret).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-
-const store = new AsyncLocalStorage<{ id: string }>();
+import { currentRequest, runRequest } from './page-context.ts';
 const WELL_FORMED = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The id of the request being served, if any. */
 export function currentRequestId(): string | undefined {
-  return store.getStore()?.id;
+  return currentRequest()?.id;
 }
 
 export function requestContext(log: Logger, trustProxy: number): Koa.Middleware {
@@ -21,7 +19,7 @@ export function requestContext(log: Logger, trustProxy: number): Koa.Middleware 
     const id = WELL_FORMED.test(given) ? given : randomUUID();
     ctx.set('x-request-id', id);
     const started = process.hrtime.bigint();
-    return store.run({ id }, async () => {
+    return runRequest({ ctx, id }, async () => {
       try {
         await next();
       } finally {
