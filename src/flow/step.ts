@@ -128,6 +128,12 @@ export interface Step<Form = Record<string, unknown>, State = unknown> {
    */
   fieldsView?: string;
   /**
+   * With fieldsView: starts reading what action() will read about the user the identifying step of
+   * the same post has just named, so that it goes to the store together with that step's own read
+   * (one round trip for both). Called by the identifying step, not awaited; action() takes the read.
+   */
+  readAhead?(ctx: StepContext<State>, name: LoginName): void;
+  /**
    * Sign-in beside the identifying step (e.g. passwordless): the partial template this step adds to
    * the identifying step's page, with its data, or undefined when it is not offered to this login.
    * A post on that page (form or JSON) whose `step` field names this step is answered by this step;
