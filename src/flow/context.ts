@@ -17,7 +17,7 @@ export interface ContextSources {
   details: Details;
   flow: FlowState;
   request: RequestView;
-  client: Record<string, unknown>;
+  client: Readonly<Record<string, unknown>>;
   account?: Account;
   /** Given: the events of this request wait here, for the engine to record them in one write. */
   auditQueue?: AuditEvent[];
@@ -64,7 +64,7 @@ class OneStepContext<State> implements StepContext<State> {
   provider: BaseContext['provider'];
   details: BaseContext['details'];
   clientId: string;
-  client: Record<string, unknown>;
+  client: Readonly<Record<string, unknown>>;
   request: BaseContext['request'];
   audit: BaseContext['audit'];
   args: Record<string, string>;

@@ -35,8 +35,8 @@ type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
 
 // A client's metadata, as the steps read it: worked out once per client object (oidc-provider
 // keeps one object per client configuration; metadata() renames every property at each call).
-const METADATA = new WeakMap<object, Record<string, unknown>>();
-function metadataOf(client: Client | undefined): Record<string, unknown> {
+const METADATA = new WeakMap<object, Readonly<Record<string, unknown>>>();
+function metadataOf(client: Client | undefined): Readonly<Record<string, unknown>> {
   if (!client) return {};
   let m = METADATA.get(client);
   if (!m) METADATA.set(client, (m = client.metadata() as Record<string, unknown>));

@@ -98,7 +98,7 @@ export interface StepContext<State = unknown> {
   provider: Provider;
   details: Awaited<ReturnType<Provider['interactionDetails']>>;
   clientId: string;
-  client: Record<string, unknown>;      // the client's metadata
+  client: Readonly<Record<string, unknown>>; // the client's metadata (one object per client: read only)
   request: RequestView;
   /** The identified account, when it exists. */
   account?: Account;
