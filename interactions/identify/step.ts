@@ -52,6 +52,10 @@ export const identifyStep = defineStep({
   },
   async action(ctx, name) {
     const id = accountIdFor(name);
+    // The next step's fields came with this post (user and password on one page): what it reads
+    // about this user goes out with the account's read.
+    const next = ctx.services.steps.get(ctx.flow.chain[ctx.flow.index + 1] ?? '');
+    if (next?.fieldsView) next.readAhead?.(ctx, name);
     const account = await ctx.services.accounts.findById(id);
     const known = !!account && !account.disabled;
     ctx.flow.identified = { accountId: known ? id : undefined, name: id, known };

@@ -3,7 +3,7 @@
 // same time; the audit log records which it was.
 import { z } from 'zod';
 import { defineStep } from '../../src/flow/step.ts';
-import { displayName, loginNameOf, loginPasswordKind, type LoginName, type PasswordKind } from '../../src/accounts/accounts.ts';
+import { accountIdFor, accountTypeOf, displayName, loginNameOf, loginPasswordKind, type LoginName, type PasswordKind } from '../../src/accounts/accounts.ts';
 import { field } from '../../src/http/form.ts';
 
 /** The name the user gave, or, in a step-up, the one the session is for. */
@@ -21,12 +21,15 @@ export const passwordStep = defineStep({
   requiresUser: true,
   fieldsView: 'interactions/password/fields',
   form,
+  readAhead(ctx, name) {
+    ctx.services.passwords.readAhead(ctx.flow, accountIdFor(name), loginPasswordKind(accountTypeOf(name)));
+  },
   async render(ctx) {
     return { view: 'interactions/password/page', data: { who: whoOf(ctx.flow), citizen: ctx.flow.loginName?.type === 'citizen' } };
   },
   async action(ctx, { password }) {
     const kind: PasswordKind = ctx.account ? loginPasswordKind(ctx.account.type) : ctx.flow.loginName?.type === 'citizen' ? 'personal' : 'operator';
-    const result = await ctx.services.passwords.verify(ctx.account?.id, kind, password);
+    const result = await ctx.services.passwords.verify(ctx.account?.id, kind, password, { ahead: ctx.flow });
     if (!result.ok) {
       await ctx.audit({ event: 'login.password', outcome: 'failure', reason: result.reason });
       if (result.reason === 'locked_now') await ctx.audit({ event: 'credential.locked', outcome: 'info', reason: kind });

@@ -54,6 +54,11 @@ export function displayName(name: LoginName): string {
   return name.type === 'citizen' ? name.fiscalCode : [name.companyCode, name.operatorCode].filter(Boolean).join(' / ');
 }
 
+/** The account type a login name stands for (its id says it: citizen, company administrator, operator). */
+export function accountTypeOf(name: LoginName): AccountType {
+  return name.type === 'citizen' ? 'citizen' : name.operatorCode ? 'operator' : 'administrator';
+}
+
 /** The password a login of this account type asks for. */
 export function loginPasswordKind(type: AccountType): PasswordKind {
   return type === 'citizen' ? 'personal' : type === 'administrator' ? 'administrator' : 'operator';

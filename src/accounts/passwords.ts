@@ -24,6 +24,8 @@ export type VerifyResult =
 
 export class Passwords {
   private dummyHash: Promise<string> | undefined;
+  // Credentials read ahead of their check in the same request (see readAhead), by that request's object.
+  private readonly ahead = new WeakMap<object, { accountId: string; kind: PasswordKind; read: Promise<Credential | undefined> }>();
 
   constructor(
     private readonly redis: ScriptedRedis,
@@ -55,6 +57,24 @@ export class Passwords {
       setAt: Number(h.setAt ?? 0),
       expiresAt: Number(h.expiresAt ?? 0),
     };
+  }
+
+  /**
+   * Starts reading a credential whose check comes later in the same request, beside another read of
+   * it (the account's): verify() given the same `request` object (e.g. the flow state of that
+   * request) takes this read instead of making its own, once, for the same account and kind.
+   */
+  readAhead(request: object, accountId: string, kind: PasswordKind): void {
+    const read = this.get(accountId, kind);
+    read.catch(() => undefined); // a failed read is thrown by verify(), which awaits it; never unhandled
+    this.ahead.set(request, { accountId, kind, read });
+  }
+
+  private takeAhead(request: object | undefined, accountId: string, kind: PasswordKind): Promise<Credential | undefined> | undefined {
+    const early = request && this.ahead.get(request);
+    if (!early) return undefined;
+    this.ahead.delete(request);
+    return early.accountId === accountId && early.kind === kind ? early.read : undefined;
   }
 
   /** Sets a new password; clears the failure count and the lock. */
@@ -90,10 +110,11 @@ export class Passwords {
   /**
    * `opts.keepFailures`: a right password leaves the failure count as it is, for a check of several
    * factors whose last one resets it (a payment's code: otherwise every right password would wipe the
-   * wrong codes counted before it).
+   * wrong codes counted before it). `opts.ahead`: the object a readAhead() of this request was given.
    */
-  async verify(accountId: string | undefined, kind: PasswordKind, password: string, opts: { keepFailures?: boolean } = {}): Promise<VerifyResult> {
-    const credential = accountId ? await this.get(accountId, kind) : undefined;
+  async verify(accountId: string | undefined, kind: PasswordKind, password: string, opts: { keepFailures?: boolean; ahead?: object } = {}): Promise<VerifyResult> {
+    const early = accountId ? this.takeAhead(opts.ahead, accountId, kind) : undefined;
+    const credential = accountId ? await (early ?? this.get(accountId, kind)) : undefined;
     const valid = await this.matches(credential?.hash, password);
     if (!credential || !accountId) return { ok: false, reason: 'unknown', failures: 0 };
     if (credential.locked) return { ok: false, reason: 'locked', failures: credential.failures };

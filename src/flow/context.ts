@@ -17,7 +17,7 @@ export interface ContextSources {
   details: Details;
   flow: FlowState;
   request: RequestView;
-  client: Record<string, unknown>;
+  client: Readonly<Record<string, unknown>>;
   account?: Account;
   /** Given: the events of this request wait here, for the engine to record them in one write. */
   auditQueue?: AuditEvent[];
@@ -48,22 +48,56 @@ export function baseContext(src: ContextSources): BaseContext {
 export function stepContext<Form, State>(base: BaseContext, step: Step<Form, State>, args: Record<string, string> = {}): StepContext<State> {
   const raw = base.flow.steps[step.id];
   const parsed = step.state && raw !== undefined ? step.state.safeParse(raw) : undefined;
-  const ctx: StepContext<State> = {
-    ...base,
-    args,
-    state: parsed?.success ? parsed.data : undefined,
-    setState(value) {
-      ctx.state = value;
-      if (value === undefined) delete base.flow.steps[step.id];
-      else base.flow.steps[step.id] = value;
-    },
-  };
+  return new OneStepContext<State>(base, step.id, args, parsed?.success ? parsed.data : undefined);
+}
+
+/**
+ * A step's context: the request's (base) with the step's arguments and state. A class, with the
+ * base's fields copied one by one: made several times per request, it stays a plain object (an
+ * accessor defined on a spread copy made each one slow to build and to read).
+ */
+class OneStepContext<State> implements StepContext<State> {
+  readonly #base: BaseContext;
+  uid: string;
+  flow: BaseContext['flow'];
+  services: BaseContext['services'];
+  provider: BaseContext['provider'];
+  details: BaseContext['details'];
+  clientId: string;
+  client: Readonly<Record<string, unknown>>;
+  request: BaseContext['request'];
+  audit: BaseContext['audit'];
+  args: Record<string, string>;
+  state: State | undefined;
+  setState: (value: State | undefined) => void;
+
+  constructor(base: BaseContext, stepId: string, args: Record<string, string>, state: State | undefined) {
+    this.#base = base;
+    this.uid = base.uid;
+    this.flow = base.flow;
+    this.services = base.services;
+    this.provider = base.provider;
+    this.details = base.details;
+    this.clientId = base.clientId;
+    this.client = base.client;
+    this.request = base.request;
+    this.audit = base.audit;
+    this.args = args;
+    this.state = state;
+    this.setState = (value) => {
+      this.state = value;
+      if (value === undefined) delete base.flow.steps[stepId];
+      else base.flow.steps[stepId] = value;
+    };
+  }
+
   // The account a step reads (identify) is the request's: the next step and the login result of
   // this request take it from here instead of reading it again.
-  Object.defineProperty(ctx, 'account', {
-    get: () => base.account,
-    set: (value: StepContext['account']) => { base.account = value; },
-    enumerable: true,
-  });
-  return ctx;
+  get account(): BaseContext['account'] {
+    return this.#base.account;
+  }
+
+  set account(value: BaseContext['account']) {
+    this.#base.account = value;
+  }
 }

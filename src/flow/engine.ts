@@ -16,7 +16,7 @@ import { baseContext, type BaseContext, type Details } from './context.ts';
 import type { Outcome } from './outcome.ts';
 import { present } from './present.ts';
 import { startFlow } from './start.ts';
-import { dropFlow, loadFlow, saveFlow } from './state.ts';
+import { dropFlow, flowText, loadFlow, saveFlow } from './state.ts';
 import type { FlowState, Page } from './step.ts';
 
 /** An interaction and its flow state, as loaded for one request. */
@@ -27,6 +27,20 @@ interface Loaded {
   before: string;
   /** The audit events of this request, recorded together (one XADD) with its outcome's writes. */
   audit: AuditEvent[];
+  /** The client, when this request has looked it up already (a new flow does). */
+  client?: Client;
+}
+
+type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
+
+// A client's metadata, as the steps read it: worked out once per client object (oidc-provider
+// keeps one object per client configuration; metadata() renames every property at each call).
+const METADATA = new WeakMap<object, Readonly<Record<string, unknown>>>();
+function metadataOf(client: Client | undefined): Readonly<Record<string, unknown>> {
+  if (!client) return {};
+  let m = METADATA.get(client);
+  if (!m) METADATA.set(client, (m = client.metadata() as Record<string, unknown>));
+  return m;
 }
 
 export class Engine {
@@ -37,10 +51,12 @@ export class Engine {
     const details = await this.provider.interactionDetails(ctx.req, ctx.res);
     const loaded = await this.load(details);
     if (loaded && loaded.flow.prompt === details.prompt.name) return this.run(ctx, loaded, (sctx) => present(sctx, this.s.steps));
-    const locale = chooseLocale((details.params as Record<string, unknown>).ui_locales as string | undefined, ctx.get('accept-language'));
-    const started = await startFlow(this.s, this.provider, details, locale, ctx.ip);
+    const params = details.params as Record<string, unknown>;
+    const locale = chooseLocale(params.ui_locales as string | undefined, ctx.get('accept-language'));
+    const client = await this.provider.Client.find(String(params.client_id));
+    const started = await startFlow(this.s, this.provider, details, locale, ctx.ip, client);
     if ('type' in started) return this.apply(ctx, { details, flow: undefined, before: '', audit: [] }, started);
-    return this.run(ctx, { details, flow: started, before: '', audit: [] }, (sctx) => present(sctx, this.s.steps));
+    return this.run(ctx, { details, flow: started, before: '', audit: [], client }, (sctx) => present(sctx, this.s.steps));
   }
 
   /** POST /interaction/:uid */
@@ -73,7 +89,7 @@ export class Engine {
   private async load(details: Details, ctx?: Koa.Context): Promise<Loaded | undefined> {
     const read = ctx?.state.flowRead as { uid: string; flow: FlowState | undefined } | undefined;
     const flow = read?.uid === details.uid ? read.flow : await loadFlow(this.s.redis, details.uid);
-    return flow && { details, flow, before: JSON.stringify(flow), audit: [] };
+    return flow && { details, flow, before: flowText(flow), audit: [] };
   }
 
   /** For a posted form or a page script (its form token checked by formPost): the interaction and its flow. */
@@ -124,16 +140,16 @@ export class Engine {
     loaded.flow.seenAt = now;
   }
 
-  private async context(ctx: Koa.Context, { details, flow, audit }: Loaded): Promise<BaseContext> {
+  private async context(ctx: Koa.Context, { details, flow, audit, client: known }: Loaded): Promise<BaseContext> {
     const clientId = String((details.params as Record<string, unknown>).client_id);
     const accountId = flow.identified?.accountId;
     const [client, account] = await Promise.all([
-      this.provider.Client.find(clientId),
+      known ?? this.provider.Client.find(clientId),
       accountId ? this.s.accounts.findById(accountId) : undefined,
     ]);
     return baseContext({
       services: this.s, provider: this.provider, details, flow, account, auditQueue: audit,
-      client: (client?.metadata() ?? {}) as Record<string, unknown>,
+      client: metadataOf(client),
       request: requestView(ctx, this.s.config.trustProxy > 0),
     });
   }
@@ -158,9 +174,10 @@ export class Engine {
       throw new FlowError(500, 'error.unexpected');
     }
     const ttl = Math.max(Math.ceil(details.exp - Date.now() / 1000), 1);
+    const json = JSON.stringify(flow);
     await Promise.all([
       this.s.audit.recordAll(loaded.audit.splice(0)),
-      JSON.stringify(flow) !== loaded.before ? saveFlow(this.s.redis, details.uid, flow, ttl) : undefined,
+      json !== loaded.before ? saveFlow(this.s.redis, details.uid, flow, ttl, json) : undefined,
       outcome.type === 'redirect' && outcome.bind ? this.s.redis.set(keys.callbackBind(outcome.step, outcome.bind), details.uid, 'EX', ttl) : undefined,
     ]);
     switch (outcome.type) {

@@ -14,7 +14,11 @@ import type { FlowState } from './step.ts';
 // Prompt reasons after which the same user only has to prove more, not say again who they are.
 const STEP_UP_REASONS = new Set(['acr_step_up', 'essential_acr', 'essential_acrs']);
 
-export async function startFlow(s: Services, provider: Provider, details: Details, locale: string, ip: string): Promise<FlowState | Extract<Outcome, { type: 'finish' }>> {
+/** `client`: the interaction's client, when the caller has looked it up already. */
+export async function startFlow(
+  s: Services, provider: Provider, details: Details, locale: string, ip: string,
+  client?: Awaited<ReturnType<Provider['Client']['find']>>,
+): Promise<FlowState | Extract<Outcome, { type: 'finish' }>> {
   const params = details.params as Record<string, unknown>;
   const base = {
     prompt: details.prompt.name, index: 0, locale,
@@ -25,7 +29,7 @@ export async function startFlow(s: Services, provider: Provider, details: Detail
     if (!step) throw new FlowError(400, 'error.unsupported_prompt');
     return { ...base, acr: '', chain: [step.id] };
   }
-  const client = await provider.Client.find(String(params.client_id));
+  client ??= await provider.Client.find(String(params.client_id));
   const target = s.policy.target({
     acrValues: params.acr_values as string | undefined,
     essential: essentialAcrs(params.claims),

@@ -8,19 +8,30 @@ import { forgetFlowRead, takeFlowRead } from '../store/oidc-adapter.ts';
 import { noteFlow } from '../http/page-context.ts';
 import type { FlowState } from './step.ts';
 
+// The JSON text each flow object was read from: what it is compared with to know whether a request
+// changed it (the text JSON.stringify gave when it was written, so an unchanged flow gives it again).
+const readAs = new WeakMap<FlowState, string>();
+
+/** The flow as read from Redis, in JSON (JSON.stringify of it when it was not read by loadFlow). */
+export function flowText(flow: FlowState): string {
+  return readAs.get(flow) ?? JSON.stringify(flow);
+}
+
 export async function loadFlow(redis: Redis, uid: string): Promise<FlowState | undefined> {
   const handedOver = takeFlowRead(redis, uid);
   const raw = handedOver !== undefined ? handedOver : await redis.get(keys.flow(uid));
   if (!raw) return undefined;
   const flow = JSON.parse(raw) as FlowState;
+  readAs.set(flow, raw);
   noteFlow(flow); // the pages of this request show the flow's progress (see src/http/views.ts)
   return flow;
 }
 
-export async function saveFlow(redis: Redis, uid: string, flow: FlowState, ttlSeconds: number): Promise<void> {
+/** `json`: JSON.stringify(flow), when the caller has it already. */
+export async function saveFlow(redis: Redis, uid: string, flow: FlowState, ttlSeconds: number, json = JSON.stringify(flow)): Promise<void> {
   noteFlow(flow);
   forgetFlowRead(redis, uid);
-  await redis.set(keys.flow(uid), JSON.stringify(flow), 'EX', Math.max(ttlSeconds, 1));
+  await redis.set(keys.flow(uid), json, 'EX', Math.max(ttlSeconds, 1));
 }
 
 export async function dropFlow(redis: Redis, uid: string): Promise<void> {

@@ -98,7 +98,7 @@ export interface StepContext<State = unknown> {
   provider: Provider;
   details: Awaited<ReturnType<Provider['interactionDetails']>>;
   clientId: string;
-  client: Record<string, unknown>;      // the client's metadata
+  client: Readonly<Record<string, unknown>>; // the client's metadata (one object per client: read only)
   request: RequestView;
   /** The identified account, when it exists. */
   account?: Account;
@@ -127,6 +127,12 @@ export interface Step<Form = Record<string, unknown>, State = unknown> {
    * step, embeds it, so that both are answered in one post (user and password on one page).
    */
   fieldsView?: string;
+  /**
+   * With fieldsView: starts reading what action() will read about the user the identifying step of
+   * the same post has just named, so that it goes to the store together with that step's own read
+   * (one round trip for both). Called by the identifying step, not awaited; action() takes the read.
+   */
+  readAhead?(ctx: StepContext<State>, name: LoginName): void;
   /**
    * Sign-in beside the identifying step (e.g. passwordless): the partial template this step adds to
    * the identifying step's page, with its data, or undefined when it is not offered to this login.

@@ -12,6 +12,7 @@ export class Strings {
 
   t(locale: string, key: string, params: Record<string, string | number> = {}): string {
     const text = this.dicts.get(locale)?.[key] ?? this.dicts.get(DEFAULT_LOCALE)?.[key] ?? key;
+    if (!text.includes('{')) return text; // most strings have no placeholder: no pattern to run
     return text.replace(/\{(\w+)\}/g, (m, name: string) => {
       if (!(name in params)) return m;
       const value = String(params[name]);

@@ -10,6 +10,7 @@ export const ONE_YEAR_MS = 365 * 86_400_000;
 // A path on this server (not //host, not a scheme), printable ASCII only.
 export const LOCAL_PATH = /^\/(?![/\\])[\x21-\x7e]{0,2000}$/;
 export const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$/;
 
 export const isLocale = (v: unknown): v is Locale => typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
 
@@ -24,6 +25,8 @@ export function languagePreference(): Koa.Middleware {
 
 /** Where the switch on a page leads back to: the page itself (a GET of it). */
 export function backPath(ctx: Koa.Context): string {
+  // A plain path (no query, nothing a URL parser would rewrite) is its own way back.
+  if (ctx.method === 'GET' && PLAIN_PATH.test(ctx.originalUrl)) return ctx.originalUrl;
   if (ctx.method === 'GET') {
     const url = new URL(ctx.originalUrl, 'http://x');
     url.searchParams.delete('ui_locales');

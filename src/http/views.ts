@@ -22,6 +22,13 @@ export interface ViewOptions {
   anotherWay?(flow: FlowState): boolean;
 }
 
+// Eta renders a layout through its include(), which copies the page's data once more on top of the
+// copy the layout call has just made: the layout is rendered with that copy itself (same data, same
+// output, one object of every page's data less per page). Left as Eta wrote it if its code changes.
+const ETA_LAYOUT = '__eta.res = include (__eta.layout, {...it, body: __eta.res, ...__eta.layoutData, __blocks: __eta.blocks});';
+const DIRECT_LAYOUT = '__eta.res = this.render(__eta.layout, {...it, body: __eta.res, ...__eta.layoutData, __blocks: __eta.blocks}, options);';
+export const directLayout = { processFnString: (fn: string) => fn.replace(ETA_LAYOUT, DIRECT_LAYOUT) };
+
 const NO_ASSETS: AssetUrls = { style: '/assets/style.css', brand: '/assets/brand.css', script: '/assets/app.js', logo: '/assets/logo' };
 
 export class Views {
@@ -29,18 +36,25 @@ export class Views {
   private options: ViewOptions = { links: { help: '/help' }, assets: NO_ASSETS, levels: [] };
 
   constructor(root: string, readonly strings: Strings, cache: boolean) {
-    this.eta = new Eta({ views: root, autoEscape: true, cache, useWith: false });
+    this.eta = new Eta({ views: root, autoEscape: true, cache, useWith: false, plugins: [directLayout] });
     if (cache) {
       // Where a view or an include's file is never changes while templates are cached: found once
       // (Eta joins and checks the path at every render and include).
       const resolve = this.eta.resolvePath!.bind(this.eta);
-      const found = new Map<string, string>();
+      // By including file, then by name (no key to build at every include).
+      const found = new Map<string, Map<string, string>>();
+      let size = 0;
       this.eta.resolvePath = (template: string, options?: { filepath?: string }) => {
-        const key = `${options?.filepath ?? ''}\n${template}`;
-        let path = found.get(key);
+        const from = options?.filepath ?? '';
+        let names = found.get(from);
+        let path = names?.get(template);
         if (path === undefined) {
           path = resolve(template, options);
-          if (found.size < 5000) found.set(key, path);
+          if (size < 5000) {
+            if (!names) found.set(from, (names = new Map()));
+            names.set(template, path);
+            size += 1;
+          }
         }
         return path;
       };
