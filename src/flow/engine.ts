@@ -10,6 +10,7 @@ import { chooseLocale } from '../http/i18n.ts';
 import { render } from '../http/render.ts';
 import { requestView } from '../http/request-view.ts';
 import type { Services } from '../services.ts';
+import { clientMetadata } from '../client-metadata.ts';
 import { keys } from '../store/keys.ts';
 import { answer, callback } from './answer.ts';
 import { baseContext, type BaseContext, type Details } from './context.ts';
@@ -32,16 +33,6 @@ interface Loaded {
 }
 
 type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
-
-// A client's metadata, as the steps read it: worked out once per client object (oidc-provider
-// keeps one object per client configuration; metadata() renames every property at each call).
-const METADATA = new WeakMap<object, Readonly<Record<string, unknown>>>();
-function metadataOf(client: Client | undefined): Readonly<Record<string, unknown>> {
-  if (!client) return {};
-  let m = METADATA.get(client);
-  if (!m) METADATA.set(client, (m = client.metadata() as Record<string, unknown>));
-  return m;
-}
 
 export class Engine {
   constructor(private readonly provider: Provider, private readonly s: Services) {}
@@ -149,7 +140,7 @@ export class Engine {
     ]);
     return baseContext({
       services: this.s, provider: this.provider, details, flow, account, auditQueue: audit,
-      client: metadataOf(client),
+      client: client ? clientMetadata(client) : {},
       request: requestView(ctx, this.s.config.trustProxy > 0),
     });
   }
