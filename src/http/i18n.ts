@@ -5,16 +5,21 @@ export const DEFAULT_LOCALE: Locale = 'it';
 
 export class Strings {
   private readonly dicts = new Map<string, Record<string, string>>();
+  // Per locale, its strings over the default locale's (what t() reads: one lookup a string; a page
+  // looks up a hundred or more). Made again by add(), which runs at start-up.
+  private readonly resolved = new Map<string, Record<string, string>>();
 
   add(locale: string, dict: Record<string, string>): void {
     this.dicts.set(locale, { ...this.dicts.get(locale), ...dict });
+    this.resolved.clear();
+    for (const [l, d] of this.dicts) this.resolved.set(l, l === DEFAULT_LOCALE ? d : { ...this.dicts.get(DEFAULT_LOCALE), ...d });
   }
 
-  t(locale: string, key: string, params: Record<string, string | number> = {}): string {
-    const text = this.dicts.get(locale)?.[key] ?? this.dicts.get(DEFAULT_LOCALE)?.[key] ?? key;
+  t(locale: string, key: string, params?: Record<string, string | number>): string {
+    const text = (this.resolved.get(locale) ?? this.resolved.get(DEFAULT_LOCALE))?.[key] ?? key;
     if (!text.includes('{')) return text; // most strings have no placeholder: no pattern to run
     return text.replace(/\{(\w+)\}/g, (m, name: string) => {
-      if (!(name in params)) return m;
+      if (!params || !(name in params)) return m;
       const value = String(params[name]);
       // A form field is named as its label says ("field.fiscal_code"), not by its technical name.
       return name === 'field' ? (this.has(locale, `field.${value}`) ? this.t(locale, `field.${value}`) : value) : value;

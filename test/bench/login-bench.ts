@@ -34,7 +34,7 @@ import { startRedisServer } from '../global-setup.ts';
 import { CALLBACK, login, OutboxReader, refresh, relyingParty, runLoad, type BenchUser, type LoginOptions } from './flows.ts';
 import { BenchError, closeAgent, median, percentile, request, setProbe, Stats } from './http.ts';
 import { cpuDelta, cpuSnapshot, memoryMiB, pidListeningOn, threadNs, type Cpu } from './proc.ts';
-import { summariseProfile } from './profile.ts';
+import { profileByRequest, summariseProfile, type RequestWindow } from './profile.ts';
 import { addCalls, bytesPerSession, callsBetween, callsPer, classifiedKeys, commandCalls, type Calls, type Classify } from './redis-stats.ts';
 import { passkeyBench } from './passkey-bench.ts';
 import { LIMITER_TARGET_MS, limiterCpuPerLogin } from './limiter-cost.ts';
@@ -170,6 +170,8 @@ interface RoundFigures {
 }
 
 let admin: Redis;
+/** With --cpu-prof: the steps phase's requests, per server, to cut its profile by. */
+const stepWindows = new Map<string, RequestWindow[]>();
 let redisPid: number | undefined;
 /** Cores used by processes other than the bench's own, per phase (the busiest is reported). */
 const foreignLoad: { phase: string; cores: number }[] = [];
@@ -327,15 +329,15 @@ async function main(): Promise<number> {
   const [ours, bare] = await Promise.all([
     startServer({
       name: 'ours', root: ROOT, entry, prefix: 'bench:', env: ourEnv,
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'ours')] : []), ...(opt['node-arg'] ?? []), ...loader],
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'ours')] : []), ...(opt['node-arg'] ?? []), ...loader],
       args: ['--import', path.relative(ROOT, data.file)],
     }),
     against ? startServer({
       name: 'other', root: against, entry, prefix: 'other:', env: { ...ourEnv, REDIS_PREFIX: 'other:', OUTBOX_FILE: `${outboxFile}.other` },
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'other')] : []), ...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'other')] : []), ...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
     }) : withBare ? startServer({
       name: 'bare', root: ROOT, entry: bareEntry, prefix: 'bare:',
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profDir, 'bare')] : []), ...(runtime === 'tsx' ? ['--import', 'tsx'] : [])],
+      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'bare')] : []), ...(runtime === 'tsx' ? ['--import', 'tsx'] : [])],
       env: {
         NODE_ENV: 'development', REDIS_URL: serverRedis, REDIS_PREFIX: 'bare:', BENCH_DATA: data.file,
         ARGON2: `${memoryKiB},${timeCost},${parallelism}`, ID_TOKEN_ALG: opt['id-token-alg'],
@@ -451,13 +453,18 @@ async function main(): Promise<number> {
     report.push('', `PER REQUEST (1 user, ${STEP_LOGINS} logins per server; CPU while each request was in flight, from schedstat)`);
     for (const t of targets) {
       const sums = new Map<string, { n: number; totals: Record<string, number> }>();
+      const windows = profDir ? [] as RequestWindow[] : undefined;
+      if (windows) stepWindows.set(t.server.name, windows);
       setProbe({
         sums,
-        async read() {
+        async read(label, edge) {
+          // With --cpu-prof, when each request was in flight (the server's profile is cut by these).
+          if (windows && edge === 'end') windows[windows.length - 1]!.end = process.hrtime.bigint();
           const ns = threadNs(t.server.pid);
           const calls = await commandCalls(admin);
           let cmds = 0;
           for (const [k, v] of calls) if (!['info', 'scan', 'memory'].includes(k)) cmds += v;
+          if (windows && edge === 'start') windows.push({ label: label ?? '', start: process.hrtime.bigint(), end: 0n });
           return { main: ns.main, others: ns.others, cmds };
         },
       });
@@ -589,6 +596,9 @@ async function main(): Promise<number> {
     for (const t of targets) {
       await stopServer(t.server.child);
       console.log(`\n${t.server.name}: ${summariseProfile(path.join(profDir, t.server.name), ROOT).join('\n')}`);
+      const windows = stepWindows.get(t.server.name);
+      if (windows?.length) writeFileSync(path.join(profDir, t.server.name, 'requests.json'), JSON.stringify(windows.map((x) => ({ ...x, start: String(x.start), end: String(x.end) }))));
+      if (windows?.length) console.log(`\n${t.server.name}: ${profileByRequest(path.join(profDir, t.server.name), ROOT, windows, STEP_LOGINS).join('\n')}`);
     }
   }
   writeFileSync(path.join(varDir, 'last-report.txt'), `${report.join('\n')}\n`);

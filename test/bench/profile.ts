@@ -48,3 +48,44 @@ export function summariseProfile(dir: string, root: string): string[] {
   for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, 25)) lines.push(`    ${pct(v)}  ${k}`);
   return lines;
 }
+
+/** A request of the steps phase: its label and when it was in flight (process.hrtime, ns). */
+export interface RequestWindow { label: string; start: bigint; end: bigint }
+
+/**
+ * The main-thread samples taken while each kind of request was in flight (the steps phase: one
+ * request at a time), by function, per request: V8 stamps samples with the same monotonic clock as
+ * process.hrtime.
+ */
+export function profileByRequest(dir: string, root: string, windows: RequestWindow[], perLabel: number, top = 12): string[] {
+  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))
+    .map((f) => ({ f, size: readFileSync(f).length })).sort((a, b) => b.size - a.size)[0]?.f;
+  if (!file) return [];
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const sorted = [...windows].filter((w) => w.end > 0n).sort((a, b) => (a.start < b.start ? -1 : 1));
+  const per = new Map<string, Map<string, number>>();
+  let t = prof.startTime; // µs
+  let w = 0;
+  prof.samples.forEach((id, i) => {
+    t += prof.timeDeltas[i] ?? 0;
+    const ns = BigInt(Math.round(t)) * 1000n;
+    while (w < sorted.length && sorted[w]!.end < ns) w += 1;
+    const win = sorted[w];
+    if (!win || ns < win.start) return;
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)' || functionName === '(program)') return;
+    const short = url.replace(/^file:\/\//, '').replace(root, '').replace(/^.*node_modules\//, '');
+    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+    let m = per.get(win.label);
+    if (!m) per.set(win.label, (m = new Map()));
+    m.set(key, (m.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  const lines = [`main-thread samples per request (steps phase, µs per request, top ${top} functions by self time)`];
+  for (const [label, m] of [...per].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const total = [...m.values()].reduce((a, b) => a + b, 0);
+    lines.push(`  ${label}: ${(total / perLabel).toFixed(0)} µs sampled`);
+    for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${(v / perLabel).toFixed(1).padStart(7)}  ${k}`);
+  }
+  return lines;
+}
