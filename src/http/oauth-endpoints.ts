@@ -1,17 +1,17 @@
-// In front of oidc-provider's token, introspection and revocation endpoints: abuse limits on the
-// client authentication (per address, and per client and address: a limit on the client alone would
-// let anyone who knows a client_id shut that relying party out), and OAuth JSON errors when Redis
-// is out of reach (503 temporarily_unavailable, not 500 server_error).
-import { Readable } from 'node:stream';
+// oidc-provider's token, introspection and revocation endpoints: abuse limits on the client
+// authentication (per address, and per client and address: a limit on the client alone would let
+// anyone who knows a client_id shut that relying party out), checked at the lookup of the client
+// oidc-provider authenticates (so the count is of exactly that client, and the body is read once,
+// by oidc-provider), and OAuth JSON errors when Redis is out of reach (503 temporarily_unavailable,
+// not 500 server_error).
 import type Koa from 'koa';
-import getRawBody from 'raw-body';
+import type Provider from 'oidc-provider';
+import { currentRequest } from './page-context.ts';
 import { isStoreUnavailable } from '../store/redis.ts';
 import { TooManyAttempts, type AbuseLimits } from './rate-limit.ts';
 
 // oidc-provider's default paths (our configuration keeps them).
 const CLIENT_AUTH_PATHS = new Set(['/token', '/token/introspection', '/token/revocation']);
-// oidc-provider reads at most this much of a body on these endpoints.
-const BODY_LIMIT = 56 * 1024;
 const STORE_DOWN = Symbol('store unavailable');
 
 function oauthError(ctx: Koa.Context, status: number, error: string, description: string, retryAfter?: number): void {
@@ -42,68 +42,51 @@ export function oauthUnavailable(): Koa.Middleware {
   };
 }
 
-/** The client_id a token request authenticates as: Basic header, client_id, or a client assertion's sub. */
-export function clientIdOf(authorization: string | undefined, body: URLSearchParams): string | undefined {
-  const [scheme, value] = (authorization ?? '').split(' ');
-  if (scheme?.toLowerCase() === 'basic' && value) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    if (i > 0) {
-      try { return decodeURIComponent(decoded.slice(0, i).replace(/\+/g, '%20')); } catch { return decoded.slice(0, i); }
-    }
-  }
-  const id = body.get('client_id');
-  if (id) return id;
-  const assertion = body.get('client_assertion')?.split('.')[1];
-  if (assertion) {
-    try {
-      const sub = (JSON.parse(Buffer.from(assertion, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
-      if (typeof sub === 'string') return sub;
-    } catch { /* oidc-provider refuses it */ }
-  }
-  return undefined;
-}
-
-/**
- * Reads the body (bounded as oidc-provider does) to learn the client, then hands oidc-provider an
- * identical stream, so that it parses the request exactly as it would have.
- */
-async function peekBody(ctx: Koa.Context): Promise<URLSearchParams> {
-  if (!ctx.is('application/x-www-form-urlencoded')) return new URLSearchParams();
-  let raw: Buffer;
-  try {
-    raw = await getRawBody(ctx.req, { limit: BODY_LIMIT, length: ctx.get('content-length') || undefined });
-  } catch {
-    ctx.throw(400, 'invalid_request');
-  }
-  // The same request, its body readable again (headers, socket and the rest stay the original's).
-  const original = ctx.req;
-  const replay = Object.assign(Readable.from([raw]), { headers: original.headers, socket: original.socket, method: original.method, url: original.url, httpVersion: original.httpVersion });
-  ctx.req = replay as unknown as typeof ctx.req;
-  return new URLSearchParams(raw.toString('latin1'));
-}
+// What limitClientAuth knows of a request, for the client lookup and for after the answer.
+interface ClientAuthCheck { limits: AbuseLimits; ip: string; clientId?: string; refused?: boolean }
+const CHECK = Symbol('client authentication check');
 
 /** Abuse limits on client authentication: failures are the 401 invalid_client answers. */
 export function limitClientAuth(limits: AbuseLimits): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
-    let body: URLSearchParams;
-    try {
-      body = await peekBody(ctx);
-    } catch {
-      return oauthError(ctx, 400, 'invalid_request', 'the request body could not be read');
-    }
-    let check;
-    try {
-      check = await limits.checkFailures(ctx.ip, clientIdOf(ctx.get('authorization') || undefined, body));
-    } catch (err) {
-      if (!(err instanceof TooManyAttempts)) throw err;
-      return oauthError(ctx, 429, 'too_many_requests', 'too many failed client authentications; retry later', err.retryAfterSeconds);
-    }
+    const check: ClientAuthCheck = { limits, ip: ctx.ip };
+    (ctx.state as Record<symbol, ClientAuthCheck>)[CHECK] = check;
     try {
       await next();
     } finally {
-      if (ctx.status === 401) await check.fail().catch(() => undefined);
+      if (ctx.status === 401 && !check.refused) await limits.clientFailure(check.ip, check.clientId).catch(() => undefined);
     }
+  };
+}
+
+/**
+ * The limits are checked when oidc-provider looks up the client a request authenticates as: it has
+ * read the body by then (one read, its own) and not yet checked the secret. Over a limit, the
+ * lookup fails with an OAuth 429 (too_many_requests, Retry-After), which oidc-provider answers as
+ * it answers its own errors.
+ */
+export function checkClientAuthOnLookup(provider: Provider): void {
+  const Client = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<unknown> };
+  const find = Client.find.bind(Client);
+  Client.find = async (id: string, ...rest: unknown[]) => {
+    const ctx = currentRequest()?.ctx;
+    const check = ctx && (ctx.state as Record<symbol, ClientAuthCheck | undefined>)[CHECK];
+    // The first lookup of a client-authentication request is the authenticating client's.
+    if (check && check.clientId === undefined && typeof id === 'string') {
+      check.clientId = id;
+      try {
+        await check.limits.refuseOverLimit(check.ip, id);
+      } catch (err) {
+        if (!(err instanceof TooManyAttempts)) throw err;
+        check.refused = true;
+        ctx.set('retry-after', String(err.retryAfterSeconds));
+        ctx.set('cache-control', 'no-store');
+        throw Object.assign(new Error('too_many_requests'), {
+          expose: true, status: 429, statusCode: 429, error_description: 'too many failed client authentications; retry later',
+        });
+      }
+    }
+    return find(id, ...rest);
   };
 }

@@ -11,10 +11,10 @@
 //            "at most 100"), which successes in between do not reset
 // Over a limit the request is refused with 429 and Retry-After, before any work is done.
 //
-// Client authentication (checkFailures) is counted the other way round: its secrets are long and
-// random, so a few guesses racing past a limit give nothing away, while every token request would
-// pay for a take and a give-back. One MGET reads the address's and the client's counts (they share
-// the address's hash tag) and refuses at the limit; a failure is counted after the answer.
+// Client authentication (refuseOverLimit, clientFailure) is counted the other way round: its secrets
+// are long and random, so a few guesses racing past a limit give nothing away, while every token
+// request would pay for a take and a give-back. One MGET reads the address's and the client's counts
+// (they share the address's hash tag) and refuses at the limit; a failure is counted after the answer.
 //
 // Cost: one script call per key group (the address; the account's two counters, which share a hash
 // tag), one INCRBY each, PTTL only when refusing. Points given back wait in this process (half
@@ -163,22 +163,25 @@ export class AbuseLimits {
   }
 
   /**
-   * Client authentication: refuses (TooManyAttempts) when the address or the client at that address
-   * has reached its limit of failures, else returns `fail`, which counts one failure (call it after a
-   * wrong secret). One MGET; the script only on a failure, PTTL only on a refusal.
+   * Client authentication: throws TooManyAttempts when the address or the client at that address
+   * has reached its limit of failures (one MGET; PTTL only on a refusal). Nothing is taken: a
+   * failure is counted after the answer (clientFailure).
    */
-  async checkFailures(ip: string, clientId: string | undefined): Promise<{ fail(): Promise<void> }> {
+  async refuseOverLimit(ip: string, clientId: string | undefined): Promise<void> {
     const group = this.clientGroup(ip, clientId);
     const counts = await this.redis.mget(...group.map((c) => c.key));
     // Points this process has yet to give back are attempts that turned out right.
     const over = group.filter((c, i) => Number(counts[i] ?? 0) - (this.pending.get(c.key)?.points ?? 0) >= c.limit);
-    if (over.length) {
-      const ms = await Promise.all(over.map((c) => this.redis.pttl(c.key)));
-      const longest = over.map((c, i) => ({ name: c.name, ms: ms[i]! })).reduce((a, b) => (b.ms > a.ms ? b : a));
-      for (const l of this.listeners) l(longest.name);
-      throw new TooManyAttempts(Math.max(1, Math.ceil(longest.ms / 1000)), longest.name);
-    }
-    return { fail: async () => { await this.count(group, 1); } };
+    if (!over.length) return;
+    const ms = await Promise.all(over.map((c) => this.redis.pttl(c.key)));
+    const longest = over.map((c, i) => ({ name: c.name, ms: ms[i]! })).reduce((a, b) => (b.ms > a.ms ? b : a));
+    for (const l of this.listeners) l(longest.name);
+    throw new TooManyAttempts(Math.max(1, Math.ceil(longest.ms / 1000)), longest.name);
+  }
+
+  /** Counts one failed client authentication (one script call; never past a limit). */
+  async clientFailure(ip: string, clientId: string | undefined): Promise<void> {
+    await this.count(this.clientGroup(ip, clientId), 1);
   }
 
   /** One script call: take (1) or not (0) a point from each counter, with the points waiting to go back. */

@@ -75,15 +75,15 @@ describe('abuse counters', () => {
 describe('client authentication counters', () => {
   it('write nothing for a right secret, count each failure after it, and refuse at the limit', async () => {
     const limits = new AbuseLimits(store.redis, config);
-    for (let i = 0; i < 5; i += 1) await limits.checkFailures('10.9.3.1', 'rp');
+    for (let i = 0; i < 5; i += 1) await limits.refuseOverLimit('10.9.3.1', 'rp');
     expect(await store.redis.exists('rl:ip:{10.9.3.1}', 'rl:client:{10.9.3.1}rp')).toBe(0);
-    for (let i = 0; i < 3; i += 1) await (await limits.checkFailures('10.9.3.1', 'rp')).fail();
+    for (let i = 0; i < 3; i += 1) await limits.refuseOverLimit('10.9.3.1', 'rp').then(() => limits.clientFailure('10.9.3.1', 'rp'));
     expect(await store.redis.get('rl:client:{10.9.3.1}rp')).toBe('3');
-    expect(await refusal(limits.checkFailures('10.9.3.1', 'rp'))).toBe('client');
+    expect(await refusal(limits.refuseOverLimit('10.9.3.1', 'rp'))).toBe('client');
     // Another client from that address is still answered, until the address's own limit.
-    await (await limits.checkFailures('10.9.3.1', 'other')).fail();
-    await (await limits.checkFailures('10.9.3.1', 'other')).fail();
-    expect(await refusal(limits.checkFailures('10.9.3.1', 'third'))).toBe('ip');
+    await limits.refuseOverLimit('10.9.3.1', 'other').then(() => limits.clientFailure('10.9.3.1', 'other'));
+    await limits.refuseOverLimit('10.9.3.1', 'other').then(() => limits.clientFailure('10.9.3.1', 'other'));
+    expect(await refusal(limits.refuseOverLimit('10.9.3.1', 'third'))).toBe('ip');
     // Refusals counted nowhere.
     expect(await store.redis.get('rl:ip:{10.9.3.1}')).toBe('5');
     await limits.close();
@@ -91,8 +91,8 @@ describe('client authentication counters', () => {
 
   it('never count past the limit, however many failures race', async () => {
     const limits = new AbuseLimits(store.redis, config);
-    const checks = await Promise.all(Array.from({ length: 8 }, () => limits.checkFailures('10.9.3.2', 'rp')));
-    await Promise.all(checks.map((c) => c.fail()));
+    await Promise.all(Array.from({ length: 8 }, () => limits.refuseOverLimit('10.9.3.2', 'rp')));
+    await Promise.all(Array.from({ length: 8 }, () => limits.clientFailure('10.9.3.2', 'rp')));
     expect(await store.redis.get('rl:client:{10.9.3.2}rp')).toBe('3');
     // (A failure that would pass the client's limit is not counted for the address either.)
     expect(Number(await store.redis.get('rl:ip:{10.9.3.2}'))).toBeGreaterThanOrEqual(3);

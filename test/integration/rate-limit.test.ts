@@ -139,6 +139,20 @@ describe('client authentication at the token, introspection and revocation endpo
     expect(await other.json()).toEqual({ active: false });
   });
 
+  it('counts the client that authenticates, by HTTP Basic as well, and a refusal counts nowhere', async () => {
+    const basic = (secret: string) => fetch(`${t.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '192.0.2.4', authorization: `Basic ${Buffer.from(`rp:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+    });
+    for (let i = 0; i < 3; i += 1) expect((await basic('wrong-secret-0123456789')).status).toBe(401);
+    const refused = await basic('rp-secret-0123456789');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: 'too_many_requests' });
+    expect(await t.idp.services.redis.get('rl:client:{192.0.2.4}rp')).toBe('3');
+    expect(await t.idp.services.redis.get('rl:ip:{192.0.2.4}')).toBe('3');
+  });
+
   it('refuses an address after its failures across endpoints and clients', async () => {
     // Two failures for each of three clients (one unknown): below the per-client limit of 3.
     for (const client of ['rp', 'third', 'nobody']) {
