@@ -12,7 +12,7 @@ import type { AuditEvent } from './audit.ts';
 import type { Delivery } from './delivery/delivery.ts';
 
 /** One Redis command of a name in this many is timed (see watchRedis). */
-export const REDIS_TIMED_EVERY = 8;
+const REDIS_TIMED_EVERY = 8;
 
 export class Metrics {
   readonly registry = new Registry();

@@ -221,7 +221,7 @@ export class AbuseLimits {
     const byTag = new Map<string, Counter[]>();
     for (const key of keys) {
       const c = { key, name: '', window: 1, limit: 0 };
-      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key; // rl:slow: is as long
+      const account = /^rl:(acct|slow):/.test(key) ? `account ${key.slice('rl:acct:'.length)}` : key;
       byTag.set(account, [...(byTag.get(account) ?? []), c]);
     }
     this.flushing = Promise.all([...byTag.values()].map((group) => this.count(group, 0))).then(() => undefined);
