@@ -450,14 +450,14 @@ async function main(): Promise<number> {
 
   // CPU and commands per request, one user -----------------------------------------------------
   if (PHASES.has('steps') && !interrupted) {
-    report.push('', `PER REQUEST (1 user, ${STEP_LOGINS} logins per server; CPU while each request was in flight, from schedstat)`);
-    for (const t of targets) {
+    report.push('', `PER REQUEST (1 user, ${STEP_LOGINS} logins per server, the servers taking turns by slices of ${Math.max(1, Math.floor(STEP_LOGINS / SLICES))}; CPU while each request was in flight, from schedstat)`);
+    const probes = new Map(targets.map((t) => {
       const sums = new Map<string, { n: number; totals: Record<string, number> }>();
       const windows = profDir ? [] as RequestWindow[] : undefined;
       if (windows) stepWindows.set(t.server.name, windows);
-      setProbe({
+      return [t, {
         sums,
-        async read(label, edge) {
+        async read(label?: string, edge?: 'start' | 'end') {
           // With --cpu-prof, when each request was in flight (the server's profile is cut by these).
           if (windows && edge === 'end') windows[windows.length - 1]!.end = process.hrtime.bigint();
           const ns = threadNs(t.server.pid);
@@ -467,12 +467,23 @@ async function main(): Promise<number> {
           if (windows && edge === 'start') windows.push({ label: label ?? '', start: process.hrtime.bigint(), end: 0n });
           return { main: ns.main, others: ns.others, cmds };
         },
-      });
-      try {
-        await loginLoad(t, users, STEP_LOGINS, { concurrency: 1 });
-      } finally {
-        setProbe(undefined);
+      }] as const;
+    }));
+    // The servers take turns, so that both meet the same machine (it is shared and its load moves).
+    for (let slice = 0; slice < SLICES && !interrupted; slice += 1) {
+      for (const t of slice % 2 ? [...targets].reverse() : targets) {
+        const n = share(STEP_LOGINS, SLICES, slice);
+        if (!n) continue;
+        setProbe(probes.get(t));
+        try {
+          await loginLoad(t, users, n, { concurrency: 1 });
+        } finally {
+          setProbe(undefined);
+        }
       }
+    }
+    for (const t of targets) {
+      const { sums } = probes.get(t)!;
       report.push(`  ${t.server.name}:`);
       const total = { main: 0, others: 0, cmds: 0 };
       for (const [label, acc] of [...sums].sort((a, b) => a[0].localeCompare(b[0]))) {
