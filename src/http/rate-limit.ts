@@ -88,7 +88,8 @@ local function count(i)
     return 0, 0, false
   end
   if n < take then
-    redis.call('SET', KEYS[i], take, 'KEEPTTL')
+    -- Up to the take, the window's expiry kept (INCRBY keeps it; the embedded store has no KEEPTTL).
+    redis.call('INCRBY', KEYS[i], take - n)
     n = take
   end
   if fresh then redis.call('EXPIRE', KEYS[i], ARGV[i * 4 - 1]) end
