@@ -3,6 +3,7 @@
 // which learns the outcome: error=unmet_authentication_requirements, or, when the level was only
 // asked for (acr_values, not an essential claim) and the client has "accept_lower_acr": true, a login
 // at the highest level the user did reach, named in the ID token's acr.
+import { clientMetadata } from '../client-metadata.ts';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
@@ -63,7 +64,8 @@ export function unmetLevelRoutes(router: Router, provider: Provider, s: Services
     if (typeof flow.unmet !== 'string') return ctx.throw(409, 'error.bad_request');
     const params = details.params as Record<string, unknown>;
     const clientId = String(params.client_id);
-    const client = ((await provider.Client.find(clientId))?.metadata() ?? {}) as Record<string, unknown>;
+    const found = await provider.Client.find(clientId);
+    const client = found ? clientMetadata(found) : {};
     const lower = lowerAllowed(s, flow, params, client);
     const accountId = flow.identified?.accountId;
     const account = lower && accountId ? await s.accounts.findById(accountId) : undefined;
