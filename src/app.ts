@@ -44,7 +44,7 @@ import { backofficeCompaniesPlugin } from './backoffice/companies.ts';
 import { backofficeArea } from './backoffice/area.ts';
 import { AbuseLimits, limitByAddress } from './http/rate-limit.ts';
 import { limitLogin } from './flow/login-limit.ts';
-import { checkClientAuthOnLookup, limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
+import { limitClientAuth, oauthUnavailable } from './http/oauth-endpoints.ts';
 import { lateWorkSettled } from './http/timing-floor.ts';
 import { healthRoutes, type Lifecycle } from './http/health.ts';
 import { closeGracefully } from './http/shutdown.ts';
@@ -153,7 +153,6 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   }
   const provider = createProvider(services, serverKeys, installed.prompts, methods.flatMap((m) => (m.provider ? [m.provider] : [])));
   services.provider = provider;
-  checkClientAuthOnLookup(provider);
   // The account pages are a client of this IdP; registered on every start (idempotent).
   // The account pages accept every installed second factor, opt-in ones included.
   await saveClient(provider, { ...accountClientMetadata(config.issuer), accepted_methods: steps.ofSlot('second-factor').map((step) => step.id) });
@@ -190,7 +189,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
   provider.use(oauthUnavailable());
   // A method's middleware sees the request as it came (e.g. the TLS client certificate).
   for (const m of methods) if (m.provider?.middleware) provider.use(m.provider.middleware(services));
-  provider.use(limitClientAuth(services.limits));
+  provider.use(limitClientAuth(services.limits, provider));
   provider.use(errorPage(views, log));
   provider.use(ownPaths(router));
 

@@ -46,8 +46,13 @@ export function oauthUnavailable(): Koa.Middleware {
 interface ClientAuthCheck { limits: AbuseLimits; ip: string; clientId?: string; refused?: boolean }
 const CHECK = Symbol('client authentication check');
 
-/** Abuse limits on client authentication: failures are the 401 invalid_client answers. */
-export function limitClientAuth(limits: AbuseLimits): Koa.Middleware {
+/**
+ * Abuse limits on client authentication: failures are the 401 invalid_client answers. The check
+ * itself is made at the provider's client lookup (checkAtClientLookup), installed here with it, so
+ * that the one cannot be had without the other.
+ */
+export function limitClientAuth(limits: AbuseLimits, provider: Provider): Koa.Middleware {
+  checkAtClientLookup(provider);
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
     const check: ClientAuthCheck = { limits, ip: ctx.ip };
@@ -66,7 +71,7 @@ export function limitClientAuth(limits: AbuseLimits): Koa.Middleware {
  * lookup fails with an OAuth 429 (too_many_requests, Retry-After), which oidc-provider answers as
  * it answers its own errors.
  */
-export function checkClientAuthOnLookup(provider: Provider): void {
+function checkAtClientLookup(provider: Provider): void {
   const Client = provider.Client as unknown as { find(id: string, ...rest: unknown[]): Promise<unknown> };
   const find = Client.find.bind(Client);
   Client.find = async (id: string, ...rest: unknown[]) => {
