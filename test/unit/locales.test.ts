@@ -64,6 +64,18 @@ describe('locales', () => {
     expect(problems).toEqual([]);
   });
 
+  it('names and explains every second factor on the unmet-level page (keys built from the step id)', () => {
+    const strings = coreStrings();
+    const { steps } = installMethods(methods, strings);
+    const problems: string[] = [];
+    for (const step of steps.ofSlot('second-factor')) {
+      for (const key of [`method.${step.id}`, `unmet.how.${step.id}`]) {
+        for (const locale of LOCALES) if (!strings.has(locale, key)) problems.push(`${locale}:${key}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('finds a key a template uses that no locale has', () => {
     const { keys, prefixes } = keysOfTemplate(`<%= it.t('identify.title') %> <%= it.t('nobody.has.this', { a: 1 }) %> <%= it.t('method.' + m) %> <%= it.t(x ? 'a.yes' : 'a.no') %>`);
     expect(keys).toEqual(['identify.title', 'nobody.has.this', 'a.yes', 'a.no']);
