@@ -140,7 +140,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
     throw new ConfigError(`invalid setting levels: ${problems.join('; ')}`);
   }
   metrics.watchDelivery(services.delivery);
-  if (!store.embedded) metrics.watchRedis(store.redis);
+  const unwatchRedis = store.embedded ? undefined : metrics.watchRedis(store.redis);
   services.limits.onRefusal((limit) => metrics.refusal(limit));
   services.otp = new OneTimeCodes(store.redis, config, clock, services.sealer, services.delivery);
   services.requests = new Requests(store.redis, new DocumentStore(config.documents.dir, services.sealer), clock);
@@ -244,6 +244,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
       clearInterval(purging);
       await Promise.all(servers.map((s) => new Promise((r) => { (s as http.Server).closeAllConnections?.(); s.close(r); })));
       await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
+      unwatchRedis?.();
       if (!opts.store) await store.close();
     },
     async shutdown() {
@@ -251,6 +252,7 @@ export async function createIdp(config: Config, opts: IdpOptions = {}): Promise<
       clearInterval(purging);
       await closeGracefully(servers, config.shutdownTimeoutMs);
       await Promise.all([services.audit.settled(), lateWorkSettled(), services.limits.close()]);
+      unwatchRedis?.();
       if (!opts.store) await store.close();
     },
   };

@@ -62,16 +62,20 @@ export class Metrics {
    * Latency of Redis commands and the errors of the client (wraps its sendCommand). Every command's
    * failure is counted; the latency of the first command of each name and then of one in
    * REDIS_TIMED_EVERY is observed (timing each cost about as much as the command's own client
-   * work): the histogram's counts are of the commands timed.
+   * work): the histogram's counts are of the commands timed. Returns the function that stops it.
    */
-  watchRedis(redis: Redis): void {
+  watchRedis(redis: Redis): () => void {
     type Command = { name: string; promise: Promise<unknown> };
+    type Send = (command: Command, ...rest: unknown[]) => unknown;
     const byName = new Map<string, { child: ReturnType<Histogram['labels']>; sent: number }>();
     const errors = this.redisErrors;
     const failed = () => errors.inc({ kind: 'command' });
-    const client = redis as unknown as { sendCommand: (command: Command, ...rest: unknown[]) => unknown };
+    const client = redis as unknown as { sendCommand: Send };
+    const own = Object.prototype.hasOwnProperty.call(client, 'sendCommand') ? client.sendCommand : undefined;
     const original = client.sendCommand.bind(redis);
-    client.sendCommand = (command, ...rest) => {
+    let watching = true;
+    const watched: Send = (command, ...rest) => {
+      if (!watching) return original(command, ...rest);
       let entry = byName.get(command.name);
       if (!entry) {
         entry = { child: this.redisLatency.labels(command.name.slice(0, 30)), sent: 0 };
@@ -88,7 +92,18 @@ export class Metrics {
       command.promise.catch(failed);
       return result;
     };
-    redis.on('error', () => errors.inc({ kind: 'connection' }));
+    client.sendCommand = watched;
+    const connectionError = () => errors.inc({ kind: 'connection' });
+    redis.on('error', connectionError);
+    // Stops watching (an IdP closing on a store it shares, e.g. a CLI command's): the client is left
+    // as it was, or, when another wrapper was put over this one since, passes straight through it.
+    return () => {
+      watching = false;
+      redis.off('error', connectionError);
+      if (client.sendCommand !== watched) return;
+      if (own) client.sendCommand = own;
+      else delete (client as { sendCommand?: Send }).sendCommand;
+    };
   }
 
   /** Outermost middleware: the latency of every request, by route pattern. */

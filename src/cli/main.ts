@@ -48,7 +48,13 @@ export async function runCli(argv: string[], config: Config, store: Store): Prom
     // Only the commands that need the whole IdP pay for building it.
     idp: () => (idp ??= import('../app.ts').then(({ createIdp }) => createIdp(config, { store }))),
   };
-  return command.run(positionals, values as Record<string, string | boolean | string[] | undefined>, ctx);
+  try {
+    return await command.run(positionals, values as Record<string, string | boolean | string[] | undefined>, ctx);
+  } finally {
+    // The IdP a command built works on the caller's store, which stays open: only what the IdP put on it
+    // goes (its Redis metrics), and what it has pending is written (abuse counts to give back).
+    if (idp) await (await idp.catch(() => undefined))?.close();
+  }
 }
 
 async function main(): Promise<void> {

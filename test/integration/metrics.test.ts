@@ -10,6 +10,7 @@ import { MARIO } from '../helpers/data.ts';
 import { realRedis, startIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationUrl, login, relyingParty } from '../helpers/rp.ts';
 import { freePort } from '../global-setup.ts';
+import { runCli } from '../../src/cli/main.ts';
 
 const TOKEN = 'metrics-token-0123456789';
 const lines: Record<string, unknown>[] = [];
@@ -66,6 +67,23 @@ describe('/metrics', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('an IdP built on a store it shares (a command line command run in-process)', () => {
+  it.skipIf(!realRedis)('leaves the store as it was once closed: no Redis metrics of its own piled on the client', async () => {
+    const redis = t.idp.store.redis as unknown as { sendCommand: unknown; listenerCount: (e: string) => number };
+    const send = redis.sendCommand;
+    const listeners = redis.listenerCount('error');
+    // More than the 10 listeners after which Node warns of a leak.
+    for (let i = 0; i < 12; i += 1) expect(await runCli(['company', 'list'], t.config, t.idp.store)).toBeTypeOf('string');
+    expect(redis.listenerCount('error')).toBe(listeners);
+    expect(redis.sendCommand).toBe(send);
+    // The IdP that owns the metrics still counts its commands.
+    const before = await (await scrape()).text();
+    const count = (text: string) => Number(/^idp_redis_command_duration_seconds_count\{command="get"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    for (let i = 0; i < 10; i += 1) await t.idp.store.redis.get('metrics-test-probe');
+    expect(count(await (await scrape()).text())).toBeGreaterThan(count(before));
   });
 });
 
