@@ -47,15 +47,14 @@ export const identifyStep = defineStep({
     const hint = (ctx.details.params as Record<string, unknown>).login_hint;
     // The next step's fields on this same page (user and password together), also when the page
     // comes back after a format error.
-    const nextFields = ctx.services.steps.get(ctx.flow.chain[ctx.flow.index + 1] ?? '')?.fieldsView;
+    const nextFields = ctx.services.steps.embeddedNext(ctx.flow)?.fieldsView;
     return { view: 'interactions/identify/page', data: { login_hint: typeof hint === 'string' ? hint : '', nextFields } };
   },
   async action(ctx, name) {
     const id = accountIdFor(name);
     // The next step's fields came with this post (user and password on one page): what it reads
     // about this user goes out with the account's read.
-    const next = ctx.services.steps.get(ctx.flow.chain[ctx.flow.index + 1] ?? '');
-    if (next?.fieldsView) next.readAhead?.(ctx, name);
+    ctx.services.steps.embeddedNext(ctx.flow)?.readAhead?.(ctx, name);
     const account = await ctx.services.accounts.findById(id);
     const known = !!account && !account.disabled;
     ctx.flow.identified = { accountId: known ? id : undefined, name: id, known };

@@ -28,7 +28,7 @@ export async function present(sctx: BaseContext, steps: StepRegistry, known?: Cu
   }
   const rendered = await cur.step.render(stepContext(sctx, cur.step, cur.args));
   // A page that identifies embeds the next step's fields (user and password on one page).
-  const nextFields = cur.step.identifies ? steps.get(flow.chain[flow.index + 1] ?? '')?.fieldsView : undefined;
+  const nextFields = cur.step.identifies ? steps.embeddedNext(flow)?.fieldsView : undefined;
   // ... and what the steps offered beside it add (e.g. a passwordless sign-in).
   const beside = cur.step.identifies ? await besideParts(sctx, steps) : [];
   const shown = nextFields || beside.length ? { ...rendered, data: { ...rendered.data, nextFields, beside } } : rendered;

@@ -1,6 +1,6 @@
 // The steps of the installed methods, by id, slot, kind and prompt. Built once at start from the
 // method modules (src/methods/install.ts); nothing here names a method.
-import type { Step } from './step.ts';
+import type { FlowState, Step } from './step.ts';
 
 export class StepRegistry {
   private readonly steps = new Map<string, Step>();
@@ -26,6 +26,15 @@ export class StepRegistry {
   /** The steps of a kind, in the order they were added (a shared list: not to be changed). */
   ofKind(kind: Step['kind']): readonly Step[] {
     return this.list(`kind ${kind}`, (s) => s.kind === kind);
+  }
+
+  /**
+   * The step whose fields the identifying page embeds (user and password on one page): the one after
+   * the flow's current step in its chain, when it has a fieldsView.
+   */
+  embeddedNext(flow: Pick<FlowState, 'chain' | 'index'>): Step | undefined {
+    const next = this.steps.get(flow.chain[flow.index + 1] ?? '');
+    return next?.fieldsView ? next : undefined;
   }
 
   /** The step that answers an oidc-provider prompt other than login. */
