@@ -4,17 +4,29 @@ import path from 'node:path';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 
-export function summariseProfile(dir: string, root: string): string[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (!files.length) return [`no .cpuprofile in ${dir} (the provider did not exit cleanly?)`];
-  // One file per thread (with tsx, the module loader runs in a worker thread): keep the busiest.
-  type Prof = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+type Prof = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+
+/** The main thread's profile in `dir`: one file per thread (with tsx, the module loader runs in a worker thread), the busiest. */
+function busiestProfile(dir: string): { file: string; prof: Prof } | undefined {
   const busy = (p: Prof) => {
     const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
     return p.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : p.timeDeltas[i] ?? 0), 0);
   };
-  const loaded = files.map((f) => ({ file: path.join(dir, f), prof: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Prof }));
-  const { file, prof } = loaded.map((l) => ({ ...l, busy: busy(l.prof) })).sort((a, b) => b.busy - a.busy)[0]!;
+  const loaded = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => ({ file: path.join(dir, f), prof: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Prof }));
+  return loaded.map((l) => ({ ...l, busy: busy(l.prof) })).sort((a, b) => b.busy - a.busy)[0];
+}
+
+/** A function as the summaries name it: its name and where it is (its package's path, or ours from the root). */
+function functionKey({ functionName, url, lineNumber }: ProfileNode['callFrame'], root: string): string {
+  const short = url.replace(/^file:\/\//, '').replace(root, '').replace(/^.*node_modules\//, '');
+  return `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+}
+
+export function summariseProfile(dir: string, root: string): string[] {
+  const found = busiestProfile(dir);
+  if (!found) return [`no .cpuprofile in ${dir} (the provider did not exit cleanly?)`];
+  const { file, prof } = found;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
@@ -33,9 +45,8 @@ export function summariseProfile(dir: string, root: string): string[] {
   };
   for (const [id, us] of self) {
     const n = byId.get(id)!;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const short = url.replace(/^file:\/\//, '').replace(root, '').replace(/^.*node_modules\//, '');
-    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+    const { functionName, url } = n.callFrame;
+    const key = functionKey(n.callFrame, root);
     fn.set(key, (fn.get(key) ?? 0) + us);
     const p = functionName === '(garbage collector)' ? functionName : where(url);
     pkg.set(p, (pkg.get(p) ?? 0) + us);
@@ -58,10 +69,8 @@ export interface RequestWindow { label: string; start: bigint; end: bigint }
  * process.hrtime.
  */
 export function profileByRequest(dir: string, root: string, windows: RequestWindow[], perLabel: number, top = 12): string[] {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))
-    .map((f) => ({ f, size: readFileSync(f).length })).sort((a, b) => b.size - a.size)[0]?.f;
-  if (!file) return [];
-  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+  const prof = busiestProfile(dir)?.prof;
+  if (!prof) return [];
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const sorted = [...windows].filter((w) => w.end > 0n).sort((a, b) => (a.start < b.start ? -1 : 1));
   const per = new Map<string, Map<string, number>>();
@@ -73,10 +82,9 @@ export function profileByRequest(dir: string, root: string, windows: RequestWind
     while (w < sorted.length && sorted[w]!.end < ns) w += 1;
     const win = sorted[w];
     if (!win || ns < win.start) return;
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    if (functionName === '(idle)' || functionName === '(program)') return;
-    const short = url.replace(/^file:\/\//, '').replace(root, '').replace(/^.*node_modules\//, '');
-    const key = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
+    const frame = byId.get(id)!.callFrame;
+    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
+    const key = functionKey(frame, root);
     let m = per.get(win.label);
     if (!m) per.set(win.label, (m = new Map()));
     m.set(key, (m.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0));
