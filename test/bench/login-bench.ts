@@ -296,6 +296,8 @@ async function main(): Promise<number> {
   const outboxFile = path.join(varDir, 'outbox.jsonl');
   rmSync(outboxFile, { force: true });
   const profDir = opt['cpu-prof'] ? path.join(varDir, `prof-${Date.now()}`) : undefined;
+  // With --cpu-prof, each server writes its profile (a sample every 200 µs) into a folder of its name.
+  const profArgs = (name: string) => (profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, name)] : []);
   if (profDir) mkdirSync(profDir, { recursive: true });
   const { memoryKiB, timeCost, parallelism } = DEFAULTS.argon2;
 
@@ -329,15 +331,15 @@ async function main(): Promise<number> {
   const [ours, bare] = await Promise.all([
     startServer({
       name: 'ours', root: ROOT, entry, prefix: 'bench:', env: ourEnv,
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'ours')] : []), ...(opt['node-arg'] ?? []), ...loader],
+      nodeArgs: [...profArgs('ours'), ...(opt['node-arg'] ?? []), ...loader],
       args: ['--import', path.relative(ROOT, data.file)],
     }),
     against ? startServer({
       name: 'other', root: against, entry, prefix: 'other:', env: { ...ourEnv, REDIS_PREFIX: 'other:', OUTBOX_FILE: `${outboxFile}.other` },
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'other')] : []), ...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
+      nodeArgs: [...profArgs('other'), ...(opt['node-arg'] ?? []), ...loader], args: ['--import', data.file],
     }) : withBare ? startServer({
       name: 'bare', root: ROOT, entry: bareEntry, prefix: 'bare:',
-      nodeArgs: [...(profDir ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.join(profDir, 'bare')] : []), ...(runtime === 'tsx' ? ['--import', 'tsx'] : [])],
+      nodeArgs: [...profArgs('bare'), ...(runtime === 'tsx' ? ['--import', 'tsx'] : [])],
       env: {
         NODE_ENV: 'development', REDIS_URL: serverRedis, REDIS_PREFIX: 'bare:', BENCH_DATA: data.file,
         ARGON2: `${memoryKiB},${timeCost},${parallelism}`, ID_TOKEN_ALG: opt['id-token-alg'],
